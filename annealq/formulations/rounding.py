@@ -1,0 +1,118 @@
+"""Exact rounding QUBO for post-training quantization (AdaRound's objective, solved exactly).
+
+For a layer ``y = W x + b`` and calibration inputs ``X`` (N, f), each weight picks one of
+``levels`` neighbouring grid levels around its float value (2: floor/ceil; 4 or 8: a wider
+window, ``log2(levels)`` binary variables per weight, shifted to stay inside the grid), and
+the objective ``sum_samples ||(W - W_q) x + (b - b_q)||^2`` splits exactly into one QUBO per
+output neuron over the shared Gram matrix ``G = X~^T X~`` (``X~ = [X, 1]``).
+
+Bias: it sits on its own per-layer grid of ``bias_bits`` (default 8) with an abs-max scale,
+because a bias is one number per neuron (storage is negligible) and integer kernels keep it
+at least at int8.  It may take *any* level of that grid (``bias_bits`` binary variables, the
+code in binary): the bias absorbs the mean error of the weights' rounding, often far from
+its float value's floor/ceil (GPTQ moves it there through error compensation too).
+
+Inputs that are zero on every calibration sample (``G_jj = 0``) carry no signal: their
+weights keep round-to-nearest and their variables get coefficient 0.
+
+Example:
+    >>> import numpy as np
+    >>> rng = np.random.default_rng(0)
+    >>> W, b, X = rng.normal(size=(3, 5)), rng.normal(size=3), rng.normal(size=(40, 5))
+    >>> from annealq.formulations import Grid
+    >>> p = rounding_problem(W, b, X, weight_grid=Grid.fit(W, 4), bias_grid=bias_grid(b, 8))
+    >>> (p.num_neurons, p.num_variables)  # 5 weights + an 8-bit bias
+    (3, 13)
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from annealq.formulations.grids import Grid, check_bits
+from annealq.formulations.problem import LayerProblem
+
+LEVELS = (2, 4, 8)
+
+
+def bias_grid(bias: np.ndarray, bits: int = 8) -> Grid:
+    """One abs-max scale for the whole bias vector, repeated per neuron."""
+    bits = check_bits(bits, "bias_bits")
+    b = np.asarray(bias, dtype=np.float64).reshape(-1, 1)
+    amax = np.abs(b).max() if b.size else 0.0
+    scale = amax / ((2**bits - 1) / 2) if amax > 0 else 1.0
+    return Grid(bits, np.full(b.shape[0], scale))
+
+
+def augment(inputs: np.ndarray, with_bias: bool) -> np.ndarray:
+    """``[X, 1]`` when the layer has a bias, else ``X`` (float64)."""
+    x = np.asarray(inputs, dtype=np.float64)
+    return np.hstack([x, np.ones((x.shape[0], 1))]) if with_bias else x
+
+
+def layer_objective(inputs, target: np.ndarray, *, with_bias: bool, float_inputs=None) -> dict:
+    """Gram matrix and target terms of the layer's reconstruction error (``LayerProblem`` fields).
+
+    With ``float_inputs`` the target is the float network's output on its own inputs while
+    the quantized layer sees ``inputs`` (from the quantized layers before it).
+    """
+    xq = augment(inputs, with_bias)
+    gram = xq.T @ xq
+    if float_inputs is None:
+        return {"gram": gram}
+    xf = augment(float_inputs, with_bias)
+    if xf.shape != xq.shape:
+        raise ValueError(f"float inputs {xf.shape} and quantized inputs {xq.shape} differ in shape")
+    target_field = target @ (xf.T @ xq)
+    return {"gram": gram, "target_field": target_field,
+            "target_energy": np.einsum("ij,ij->i", target @ (xf.T @ xf), target)}
+
+
+def window(grid: Grid, w: np.ndarray, levels: int):
+    """First code and bit count of the ``levels``-wide window around each weight."""
+    k = min(int(np.log2(levels)), grid.bits)
+    width = 2**k
+    first = np.floor(grid.position(w)) - (width // 2 - 1)
+    return np.clip(first, 0, grid.num_levels - width).astype(np.int64), k
+
+
+def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid: Grid | None = None,
+                     levels: int = 2, float_inputs=None, objective: dict | None = None) -> LayerProblem:
+    """The layer's per-neuron rounding QUBOs.
+
+    Args:
+        weight: ``(n, f)`` float weights; bias: ``(n,)`` or None.
+        inputs: ``(N, f)`` calibration inputs of this layer (ignored when ``objective`` is given).
+        weight_grid, bias_grid: the grids (``bias_grid`` required when there is a bias).
+        levels: candidate levels per weight (2, 4 or 8).
+        float_inputs: the float network's inputs to this layer, when ``inputs`` come from the
+            quantized network: the target is then the float layer's output.
+        objective: a precomputed :func:`layer_objective` (ignores ``inputs``).
+    """
+    w = np.asarray(weight, dtype=np.float64)
+    grids, cols = [weight_grid], [w]
+    if bias is not None:
+        if bias_grid is None:
+            raise ValueError("a layer with a bias needs a bias_grid")
+        grids.append(bias_grid)
+        cols.append(np.asarray(bias, dtype=np.float64).reshape(-1, 1))
+    target = np.hstack(cols)
+    if objective is None:
+        objective = layer_objective(inputs, target, with_bias=bias is not None, float_inputs=float_inputs)
+    gram = objective["gram"]
+    if levels not in LEVELS:
+        raise ValueError(f"levels={levels!r} is not supported: use one of {LEVELS} candidate levels per weight")
+    first, k = window(weight_grid, w, levels)
+    base, coeffs, widths = [weight_grid.levels(first)], [np.tile(weight_grid.step * 2 ** np.arange(k), (1, w.shape[1]))], [k] * w.shape[1]
+    if bias is not None:
+        base.append(bias_grid.levels(np.zeros((len(cols[1]), 1))))
+        coeffs.append(bias_grid.step * 2 ** np.arange(bias_grid.bits))
+        widths.append(bias_grid.bits)
+    base, coeffs = np.hstack(base), np.hstack(coeffs)
+    variable_weight = np.repeat(np.arange(len(widths)), widths)
+    dead = np.diag(gram) <= 0
+    if dead.any():
+        rtn = np.hstack([g.quantize(col) for g, col in zip(grids, cols)])
+        base[:, dead] = rtn[:, dead]
+        coeffs[:, dead[variable_weight]] = 0.0
+    return LayerProblem(target=target, base=base, coeffs=coeffs, variable_weight=variable_weight, **objective,
+                        meta={"formulation": "rounding", "levels": 2**k, "dead_inputs": int(dead.sum())})

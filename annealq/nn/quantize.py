@@ -1,0 +1,138 @@
+"""``annealq.quantize``: quantize every ``nn.Linear`` of a feed-forward model, layer by layer.
+
+Example:
+    >>> import torch, annealq
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <...>
+    >>> model = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+    >>> result = annealq.quantize(model, torch.rand(64, 6), annealq.QuantConfig(bits=2, route="sa", num_reads=4))
+    >>> [layer.name for layer in result.layers]
+    ['0', '2']
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from annealq.config import QuantConfig
+from annealq.methods.layer import LayerQuantization, quantize_layer
+from annealq.nn.modules import as_tensor, layer_inputs, linear_layers, passed_through
+
+
+@dataclass
+class LayerReport:
+    """What happened to one layer."""
+
+    name: str
+    in_features: int
+    out_features: int
+    quantization: LayerQuantization
+
+    @property
+    def recon_error(self) -> float:
+        return self.quantization.recon_error
+
+    @property
+    def seconds(self) -> float:
+        return self.quantization.seconds
+
+    @property
+    def energies(self) -> np.ndarray:
+        return self.quantization.energies
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "in_features": self.in_features, "out_features": self.out_features,
+                "recon_error": self.recon_error, "seconds": self.seconds,
+                "energies": self.energies.tolist(), "info": self.quantization.info}
+
+
+@dataclass
+class QuantizationResult:
+    """The quantized copy of the model and per-layer figures."""
+
+    model: nn.Module
+    config: QuantConfig
+    layers: list[LayerReport]
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+    @property
+    def recon_error(self) -> float:
+        """Summed reconstruction error of all layers on their calibration inputs."""
+        return float(sum(layer.recon_error for layer in self.layers))
+
+    @property
+    def seconds(self) -> float:
+        return float(sum(layer.seconds for layer in self.layers))
+
+    def export(self) -> dict[str, dict[str, torch.Tensor]]:
+        """Integer weights and scales per layer: ``weight = weight_scale[:, None] * weight_int``."""
+        out = {}
+        for layer in self.layers:
+            ints = layer.quantization.integers()
+            out[layer.name] = {k: torch.as_tensor(v) if isinstance(v, np.ndarray) else v for k, v in ints.items()}
+        return out
+
+
+def quantize(model: nn.Module, calibration, config: QuantConfig = QuantConfig(), *,
+             progress: Callable[[str, int], None] | None = None, store=None, executor=None) -> QuantizationResult:
+    """Quantize every ``nn.Linear`` of ``model`` (left untouched) in forward order.
+
+    Args:
+        model: a feed-forward torch model; layers other than ``nn.Linear`` pass through
+            unquantized and are listed in ``result.skipped``.
+        calibration: model inputs ``(N, ...)`` (tensor or array).
+        config: a :class:`QuantConfig`.
+        progress: called as ``progress(layer_name, neurons_done)`` while neurons are solved.
+        store: a run store (``annealq.records``) that records every neuron answer and lets
+            an interrupted run resume without solving those neurons again.
+        executor: a ``concurrent.futures.Executor`` (for example a Dask client's) for the
+            per-neuron solving.
+    """
+    if not isinstance(config, QuantConfig):
+        raise TypeError(f"config must be an annealq.QuantConfig, got {type(config).__name__}")
+    float_model = model
+    quantized = copy.deepcopy(model).eval()
+    targets = linear_layers(quantized)
+    if not targets:
+        raise ValueError(f"{type(model).__name__} has no nn.Linear layer: annealq quantizes nn.Linear layers "
+                         f"(other layers pass through); passed-through layers: {passed_through(model)}")
+    originals = dict(linear_layers(float_model))
+    x = as_tensor(calibration)
+    reports = []
+    for name, layer in targets:
+        try:
+            float_inputs = layer_inputs(float_model, originals[name], x)
+            inputs = layer_inputs(quantized, layer, x) if config.inputs == "quantized" else float_inputs
+        except RuntimeError as err:
+            raise ValueError(f"running the model on the calibration data failed before layer {name!r}: {err}") from err
+        weight = layer.weight.detach().double().cpu().numpy()
+        bias = None if layer.bias is None else layer.bias.detach().double().cpu().numpy()
+        hooks = _neuron_hooks(name, progress, store, config)
+        q = quantize_layer(weight, bias, inputs, config, name=name, executor=executor, **hooks,
+                           float_inputs=float_inputs if config.inputs == "quantized" else None)
+        with torch.no_grad():
+            layer.weight.copy_(torch.as_tensor(q.weight, dtype=layer.weight.dtype))
+            if q.bias is not None:
+                layer.bias.copy_(torch.as_tensor(q.bias, dtype=layer.bias.dtype))
+        reports.append(LayerReport(name, layer.in_features, layer.out_features, q))
+    return QuantizationResult(quantized, config, reports, passed_through(model))
+
+
+def _neuron_hooks(name: str, progress, store, config: QuantConfig) -> dict:
+    """``answers`` already recorded and the ``on_answer`` callback for one layer."""
+    answers = store.answers(name, config) if store is not None else {}
+    done = [len(answers)]
+
+    def on_answer(answer):
+        if store is not None:
+            store.save(name, config, answer)
+        done[0] += 1
+        if progress is not None:
+            progress(name, done[0])
+
+    return {"answers": answers, "on_answer": on_answer}
