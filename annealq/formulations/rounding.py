@@ -8,9 +8,10 @@ output neuron over the shared Gram matrix ``G = X~^T X~`` (``X~ = [X, 1]``).
 
 Bias: it sits on its own per-layer grid of ``bias_bits`` (default 8) with an abs-max scale,
 because a bias is one number per neuron (storage is negligible) and integer kernels keep it
-at least at int8.  It may take *any* level of that grid (``bias_bits`` binary variables, the
-code in binary): the bias absorbs the mean error of the weights' rounding, often far from
-its float value's floor/ceil (GPTQ moves it there through error compensation too).
+at least at int8.  Its variables join the neuron's QUBO like a weight's.  Given the weights,
+the best bias on its grid is known in closed form (:func:`refit_bias`): the bias absorbs
+the mean error of the weights' rounding, which can lie several bias steps away from the
+float bias (GPTQ moves it there through error compensation too).
 
 Inputs that are zero on every calibration sample (``G_jj = 0``) carry no signal: their
 weights keep round-to-nearest and their variables get coefficient 0.
@@ -21,8 +22,8 @@ Example:
     >>> W, b, X = rng.normal(size=(3, 5)), rng.normal(size=3), rng.normal(size=(40, 5))
     >>> from annealq.formulations import Grid
     >>> p = rounding_problem(W, b, X, weight_grid=Grid.fit(W, 4), bias_grid=bias_grid(b, 8))
-    >>> (p.num_neurons, p.num_variables)  # 5 weights + an 8-bit bias
-    (3, 13)
+    >>> (p.num_neurons, p.num_variables)  # 5 weights + the bias
+    (3, 6)
 """
 from __future__ import annotations
 
@@ -101,14 +102,14 @@ def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid:
     gram = objective["gram"]
     if levels not in LEVELS:
         raise ValueError(f"levels={levels!r} is not supported: use one of {LEVELS} candidate levels per weight")
-    first, k = window(weight_grid, w, levels)
-    base, coeffs, widths = [weight_grid.levels(first)], [np.tile(weight_grid.step * 2 ** np.arange(k), (1, w.shape[1]))], [k] * w.shape[1]
-    if bias is not None:
-        base.append(bias_grid.levels(np.zeros((len(cols[1]), 1))))
-        coeffs.append(bias_grid.step * 2 ** np.arange(bias_grid.bits))
-        widths.append(bias_grid.bits)
+    k = min(int(np.log2(levels)), *(g.bits for g in grids))
+    base, coeffs = [], []
+    for g, col in zip(grids, cols):
+        first, _ = window(g, col, 2**k)
+        base.append(g.levels(first))
+        coeffs.append(np.tile(g.step * 2 ** np.arange(k), (1, col.shape[1])))
     base, coeffs = np.hstack(base), np.hstack(coeffs)
-    variable_weight = np.repeat(np.arange(len(widths)), widths)
+    variable_weight = np.repeat(np.arange(target.shape[1]), k)
     dead = np.diag(gram) <= 0
     if dead.any():
         rtn = np.hstack([g.quantize(col) for g, col in zip(grids, cols)])
@@ -116,3 +117,18 @@ def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid:
         coeffs[:, dead[variable_weight]] = 0.0
     return LayerProblem(target=target, base=base, coeffs=coeffs, variable_weight=variable_weight, **objective,
                         meta={"formulation": "rounding", "levels": 2**k, "dead_inputs": int(dead.sum())})
+
+
+def refit_bias(problem: LayerProblem, weights: np.ndarray, grid: Grid) -> np.ndarray:
+    """The same weights with each bias (last column) moved to its best level on ``grid``.
+
+    For fixed weights the error is ``N (b - b*)^2 + const`` in the bias ``b``, so the nearest
+    grid level to the least-squares ``b*`` is the exact best bias; the error never grows.
+    """
+    w = np.array(weights, dtype=np.float64)
+    g = problem.gram
+    if g[-1, -1] <= 0:
+        return w
+    best = (problem.target_field[:, -1] - w[:, :-1] @ g[:-1, -1]) / g[-1, -1]
+    w[:, -1] = grid.quantize(best[:, None])[:, 0]
+    return w

@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from annealq.config import QuantConfig
-from annealq.formulations import Grid, LayerProblem, bias_grid, rounding_problem
+from annealq.formulations import Grid, LayerProblem, bias_grid, refit_bias, rounding_problem
 from annealq.methods.gptq import gptq
 from annealq.samplers.layer import NeuronAnswer, solve_layer
 
@@ -98,7 +98,7 @@ def quantize_layer(weight, bias, inputs, config: QuantConfig, *, float_inputs=No
         if config.method == "gptq":
             q = q_gptq
         else:
-            q, qubo_info = _qubo(problem, config, rtn, q_gptq, answers or {}, on_answer, executor)
+            q, qubo_info = _qubo(problem, config, rtn, q_gptq, answers or {}, on_answer, executor, bg)
             info.update(qubo_info)
     energies = problem.errors(q)
     qw, qb = (q[:, :-1], q[:, -1]) if b is not None else (q, None)
@@ -114,7 +114,7 @@ def gptq_target(problem: LayerProblem, damp: float) -> np.ndarray:
     return np.linalg.solve(g, problem.target_field.T).T
 
 
-def _qubo(problem, config, rtn, q_gptq, answers, on_answer, executor):
+def _qubo(problem, config, rtn, q_gptq, answers, on_answer, executor, bias_grid):
     warm = np.stack([problem.encode(rtn), problem.encode(q_gptq)], axis=1) if config.warm_start else None
     new = solve_layer(problem, config.route, num_reads=config.num_reads, num_sweeps=config.num_sweeps,
                       seed=config.seed, warm_starts=warm, workers=config.workers, executor=executor,
@@ -122,7 +122,17 @@ def _qubo(problem, config, rtn, q_gptq, answers, on_answer, executor):
     solved = {**answers, **{a.neuron: a for a in new}}
     states = np.stack([solved[i].state for i in range(problem.num_neurons)])
     raw_best = np.array([solved[i].sampleset.first.energy for i in range(problem.num_neurons)])
+    q = problem.decode(states)
+    candidates = [q, rtn, q_gptq] if config.warm_start else [q]
+    if bias_grid is not None:
+        candidates = [refit_bias(problem, c, bias_grid) for c in candidates]
+    # A warm start outside the QUBO's candidate window (GPTQ can move a weight or the bias past
+    # its floor/ceil pair) cannot be encoded; keep it where it is better, and count it.
+    errors = np.stack([problem.errors(c) for c in candidates])
+    pick = np.argmin(errors, axis=0)
+    q = np.stack(candidates)[pick, np.arange(problem.num_neurons)]
     info = {"route": config.route, "levels": problem.meta["levels"], "variables": problem.num_variables,
             "dead_inputs": problem.meta["dead_inputs"], "resumed_neurons": len(answers),
-            "route_best_energy": float(raw_best.sum())}
-    return problem.decode(states), info
+            "route_best_energy": float(raw_best.sum()), "qubo_energy": float(errors[0].sum()),
+            "neurons_kept_from_warm_start": int((pick > 0).sum())}
+    return q, info

@@ -1,0 +1,104 @@
+"""RTN / GPTQ / QUBO on one layer: solver quality, warm-start guarantee, bad input."""
+import dimod
+import numpy as np
+import pytest
+
+from annealq.compile import neuron_bqm
+from annealq.config import QuantConfig
+from annealq.formulations import Grid, bias_grid, rounding_problem
+from annealq.methods import gptq, quantize_layer
+from annealq.samplers.layer import solve_layer
+
+
+def small_layer(seed, n=4, f=5, samples=60):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=(n, f)) / np.sqrt(f), rng.normal(size=n) * 0.2, rng.uniform(0, 1, size=(samples, f))
+
+
+@pytest.mark.parametrize("bits", [1, 2, 4, 8])
+@pytest.mark.parametrize("route", ["sa", "tabu"])
+def test_route_reaches_brute_force_optimum(bits, route):
+    w, b, x = small_layer(bits, f=5)
+    p = rounding_problem(w, b, x, weight_grid=Grid.fit(w, bits), bias_grid=bias_grid(b, 8))
+    assert p.num_variables <= 14
+    answers = solve_layer(p, route, num_reads=10, num_sweeps=500, seed=1)
+    for a in answers:
+        exact = dimod.ExactSolver().sample(neuron_bqm(p, a.neuron)).first.energy
+        assert a.energy == pytest.approx(exact, rel=1e-9, abs=1e-9)
+
+
+def test_qubo_is_never_worse_than_its_warm_starts_per_neuron():
+    w, b, x = small_layer(11, n=8, f=12)
+    errs = {m: quantize_layer(w, b, x, QuantConfig(bits=2, method=m, route="steepest", num_reads=1)).energies
+            for m in ("rtn", "gptq", "qubo")}
+    assert np.all(errs["qubo"] <= errs["rtn"] + 1e-9)
+    assert np.all(errs["qubo"] <= errs["gptq"] + 1e-9)
+
+
+def test_rtn_equals_plain_rounding():
+    w, b, x = small_layer(2)
+    q = quantize_layer(w, b, x, QuantConfig(bits=3, method="rtn", scale="absmax"))
+    s = np.abs(w).max(axis=1) / 3.5
+    assert np.allclose(q.weight, np.clip(np.round(w / s[:, None]), -4, 3) * s[:, None])
+
+
+def test_gptq_compensates_error():
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(16, 32))
+    x = rng.normal(size=(256, 32)) @ rng.normal(size=(32, 32))  # correlated inputs
+    g = Grid.fit(w, 3)
+    gram = x.T @ x
+    err = lambda q: np.einsum("ij,jk,ik->", w - q, gram, w - q)  # noqa: E731
+    assert err(gptq(w, gram, [g] * 32)) < err(g.quantize(w))
+
+
+def test_seed_makes_runs_reproducible():
+    w, b, x = small_layer(4, n=3, f=10)
+    cfg = QuantConfig(bits=2, route="sa", num_reads=3, num_sweeps=50, warm_start=False, seed=5)
+    a, c = quantize_layer(w, b, x, cfg), quantize_layer(w, b, x, cfg)
+    assert np.array_equal(a.weight, c.weight)
+
+
+def test_export_integers_reconstruct_weights():
+    w, b, x = small_layer(6)
+    q = quantize_layer(w, b, x, QuantConfig(bits=4, route="sa", num_reads=2))
+    ints = q.integers()
+    assert ints["weight_int"].dtype == np.int8
+    assert np.allclose(ints["weight_scale"][:, None] * ints["weight_int"], q.weight)
+    assert np.allclose(ints["bias_scale"] * ints["bias_int"], q.bias)
+
+
+def test_float_target_with_quantized_inputs_is_exact():
+    w, b, x = small_layer(8)
+    xq = x + np.random.default_rng(0).normal(scale=0.05, size=x.shape)
+    p = rounding_problem(w, b, xq, weight_grid=Grid.fit(w, 2), bias_grid=bias_grid(b), float_inputs=x)
+    v = np.random.default_rng(1).integers(0, 2, size=(4, p.num_variables))
+    wq = p.decode(v)
+    direct = (((np.c_[x, np.ones(len(x))] @ np.c_[w, b].T) - np.c_[xq, np.ones(len(x))] @ wq.T) ** 2).sum(0)
+    assert np.allclose([neuron_bqm(p, i).energy(v[i]) for i in range(4)], direct)
+
+
+@pytest.mark.parametrize("kwargs, match", [
+    ({"bits": 0}, "bits"), ({"bits": 9}, "bits"), ({"method": "adaround"}, "method"),
+    ({"route": "quantum-magic"}, "unknown route"), ({"levels": 3}, "levels"), ({"num_reads": 0}, "num_reads"),
+])
+def test_bad_config_is_refused(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        QuantConfig(**kwargs)
+
+
+def test_bad_layer_input_is_refused():
+    w, b, x = small_layer(9)
+    cfg = QuantConfig(bits=2, method="rtn")
+    with pytest.raises(ValueError, match="NaN"):
+        quantize_layer(np.where(w > 0, np.nan, w), b, x, cfg)
+    with pytest.raises(ValueError, match="empty"):
+        quantize_layer(w, b, x[:0], cfg)
+    with pytest.raises(ValueError, match="features"):
+        quantize_layer(w, b, x[:, :3], cfg)
+
+
+def test_exact_route_refuses_large_problems():
+    w, b, x = small_layer(10, n=1, f=30)
+    with pytest.raises(ValueError, match="exact"):
+        quantize_layer(w, b, x, QuantConfig(bits=2, route="exact"))
