@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 from annealq.config import QuantConfig
-from annealq.formulations import Grid, LayerProblem, bias_grid, refit_bias, rounding_problem
+from annealq.formulations import Grid, bias_grid, refit_bias, rounding_problem
 from annealq.methods.gptq import gptq
 from annealq.samplers.layer import NeuronAnswer, solve_layer
 
@@ -77,7 +77,9 @@ def quantize_layer(weight, bias, inputs, config: QuantConfig, *, float_inputs=No
     """Quantize ``weight`` ``(n, f)`` and ``bias`` ``(n,)`` given calibration ``inputs`` ``(N, f)``.
 
     ``float_inputs``: the float network's inputs to this layer when ``inputs`` come from the
-    quantized layers before it; every method then aims at the float layer's output.
+    quantized layers before it; the QUBO then aims at the float layer's output and every
+    method is scored against it.  GPTQ runs as published (float weights on the quantized
+    inputs): measured on digits, feeding it the least-squares target instead is worse.
     ``answers`` holds neuron answers already solved (a resumed run): they are reused, not
     sent again; ``on_answer`` sees each new one as it arrives.
     """
@@ -93,7 +95,7 @@ def quantize_layer(weight, bias, inputs, config: QuantConfig, *, float_inputs=No
     if config.method == "rtn":
         q = rtn
     else:
-        q_gptq = gptq(gptq_target(problem, config.gptq_damp), problem.gram,
+        q_gptq = gptq(problem.target, problem.gram,
                       [wg] * w.shape[1] + ([bg] if bg is not None else []), config.gptq_damp)
         if config.method == "gptq":
             q = q_gptq
@@ -103,15 +105,6 @@ def quantize_layer(weight, bias, inputs, config: QuantConfig, *, float_inputs=No
     energies = problem.errors(q)
     qw, qb = (q[:, :-1], q[:, -1]) if b is not None else (q, None)
     return LayerQuantization(qw, qb, wg, bg, energies, time.perf_counter() - start, info)
-
-
-def gptq_target(problem: LayerProblem, damp: float) -> np.ndarray:
-    """Weights GPTQ should reproduce: the float weights, or, when the target output comes from
-    other inputs (``target_field != t G``), the damped least-squares weights ``G^-1 C t``."""
-    if np.allclose(problem.target_field, problem.target @ problem.gram):
-        return problem.target
-    g = problem.gram + damp * np.mean(np.diag(problem.gram)) * np.eye(problem.fan_in)
-    return np.linalg.solve(g, problem.target_field.T).T
 
 
 def _qubo(problem, config, rtn, q_gptq, answers, on_answer, executor, bias_grid):
