@@ -44,9 +44,10 @@ def main():
 @click.option("--num-reads", default=20, show_default=True)
 @click.option("--num-sweeps", default=1000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="processes for per-neuron routes")
+@click.option("--scheduler", default=None, help="Dask scheduler address: solve neurons on that cluster")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="run folder (default: a new runs/<time>)")
 def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, levels, scale, num_reads, num_sweeps,
-             workers, out):
+             workers, scheduler, out):
     """Quantize the reference MLP with each method and bit-width; print the table, write the report."""
     from annealq.config import QuantConfig
     from annealq.data import load_dataset
@@ -68,11 +69,17 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, l
     run_dir = Path(out) if out else _new_run_dir()
     run_dir.mkdir(parents=True, exist_ok=True)
     model = pretrained_mlp(data, seed=seed)
+    executor = None
+    if scheduler:
+        from distributed import Client
+
+        executor = Client(scheduler, timeout="10s").get_executor()
     neurons = sum(m.out_features for m in model.modules() if hasattr(m, "out_features"))
     total = neurons * len(bit_list) * method_list.count("qubo")
     with tqdm(total=total, desc="qubo neurons", unit="neuron", disable=total == 0) as bar:
         rows = ptq_rows(model, data, methods=method_list, bits=bit_list, config=config,
-                        calibration_size=calibration_size, progress=lambda layer, done: bar.update(1),
+                        calibration_size=calibration_size, executor=executor,
+                        progress=lambda layer, done: bar.update(1),
                         on_row=lambda row: tqdm.write(f"  {row['method']:<6} int{row['bits']:<2} "
                                                       f"accuracy {100 * row['accuracy']:.2f}%"))
     click.echo(format_table(rows))
