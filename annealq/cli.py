@@ -40,7 +40,7 @@ def main():
 @click.option("--calibration-size", default=256, show_default=True, help="calibration samples from the training set")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--levels", default=2, show_default=True, help="candidate levels per weight in the QUBO (2, 4, 8)")
-@click.option("--scale", default="mse", show_default=True, help="per-channel scale: mse or absmax")
+@click.option("--scale", default="absmax", show_default=True, help="per-channel scale: mse or absmax")
 @click.option("--num-reads", default=20, show_default=True)
 @click.option("--num-sweeps", default=1000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="processes for per-neuron routes")
