@@ -10,7 +10,7 @@ class BoundedExactSolver(dimod.ExactSolver):
     Example:
         >>> import dimod
         >>> bqm = dimod.BinaryQuadraticModel({0: -1.0}, {}, 0, "BINARY")
-        >>> BoundedExactSolver().sample(bqm).first.energy
+        >>> float(BoundedExactSolver().sample(bqm).first.energy)
         -1.0
     """
 
