@@ -55,12 +55,37 @@ def _no_argument(name: str, build: Callable[[], dimod.Sampler]):
 def _register_local_routes():
     from dwave.samplers import SimulatedAnnealingSampler, SteepestDescentSolver, TabuSampler
 
+    from annealq.samplers.batched import BatchedAnnealer
     from annealq.samplers.local import BoundedExactSolver
 
     register_route("sa", _no_argument("sa", SimulatedAnnealingSampler))
     register_route("tabu", _no_argument("tabu", TabuSampler))
     register_route("steepest", _no_argument("steepest", SteepestDescentSolver))
     register_route("exact", _no_argument("exact", BoundedExactSolver))
+    register_route("batched", _no_argument("batched", BatchedAnnealer))
 
 
 _register_local_routes()
+
+
+def _lazy(module: str, factory: str, *args):
+    """A route factory that imports its module on first use (keeps ``import annealq`` light)."""
+    def build(arg):
+        from importlib import import_module
+
+        return getattr(import_module(module), factory)(arg, *args)
+    return build
+
+
+def _register_annealer_routes():
+    qpu, auto = "annealq.samplers.qpu", "annealq.samplers.auto"
+    register_route("qpu", _lazy(qpu, "leap_qpu"))
+    register_route("qpu-packed", _lazy(qpu, "leap_qpu", True))
+    register_route("mock-qpu", _lazy(qpu, "mock_qpu"))
+    register_route("mock-qpu-packed", _lazy(qpu, "mock_qpu", True))
+    register_route("hybrid", _lazy("annealq.samplers.hybrid", "HybridSampler"))
+    register_route("auto", _lazy(auto, "auto_route"))
+    register_route("fallback", _lazy(auto, "fallback_route"))
+
+
+_register_annealer_routes()

@@ -1,0 +1,35 @@
+"""Routes: dimod samplers and composites behind route names (``annealq.sampler(route)``).
+
+Local: ``sa`` ``tabu`` ``steepest`` ``exact``.  Annealer: ``qpu[:<solver>]``,
+``qpu-packed[:<solver>]``, ``mock-qpu:<profile>``, ``mock-qpu-packed:<profile>``,
+``hybrid[:<solver>]``, ``auto[:<solver>]``, ``fallback:<route>|<route>...``.
+The annealer modules load on first use, so ``import annealq`` stays light.
+
+Example:
+    >>> from annealq.samplers import route_names, TokenMissingError
+    >>> "mock-qpu" in route_names() and issubclass(TokenMissingError, RouteError)
+    True
+"""
+from importlib import import_module
+
+from annealq.samplers.errors import (PrecisionWarning, RouteError, RouteFallbackWarning,
+                                     RouteUnavailableError, ServiceUnreachableError, SolverUnavailableError,
+                                     TokenMissingError)
+from annealq.samplers.router import parse_route, register_route, route_names, sampler
+
+_LAZY = {
+    "QPUComposite": "qpu", "PackedQPUComposite": "qpu", "mock_qpu": "qpu", "leap_qpu": "qpu",
+    "simulated_qpu": "qpu", "solver_profile": "qpu", "leap_token_configured": "qpu",
+    "HybridSampler": "hybrid", "AutoSampler": "auto", "FallbackSampler": "auto",
+    "dry_run": "dryrun", "format_dry_run": "dryrun",
+}
+
+__all__ = ["PrecisionWarning", "RouteError", "RouteFallbackWarning",
+           "RouteUnavailableError", "ServiceUnreachableError", "SolverUnavailableError", "TokenMissingError",
+           "parse_route", "register_route", "route_names", "sampler", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(f"annealq.samplers.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'annealq.samplers' has no attribute {name!r}")

@@ -1,0 +1,402 @@
+"""QPU routes: ``qpu[:<solver>]`` on D-Wave Leap and ``mock-qpu:<profile>`` offline.
+
+Both run one composite stack, :class:`QPUComposite`, made for dense per-neuron QUBOs:
+
+1. a clique embedding (busclique, one cache per QPU graph: every neuron of a layer has
+   the same interaction graph, so one embedding serves them all);
+2. scaling into the QPU's h/J ranges with the chain strength of a policy (default:
+   uniform torque compensation), precision diagnostics kept as data in ``info['warnings']``;
+3. the QPU call (``auto_scale=False``: the problem is already in range);
+4. unembedding with a chain-break method (default majority vote), energies on the
+   caller's own BQM;
+5. block decomposition when a neuron has more variables than the largest clique.
+
+``qpu-packed[:<solver>]`` and ``mock-qpu-packed:<profile>`` also place several neurons of a
+layer in one QPU call on disjoint cliques (:meth:`PackedQPUComposite.sample_layer`).  The
+mock is the profile's :class:`~dwave.system.testing.MockDWaveSampler` with simulated
+annealing as its substitute, to which ``seed`` and ``num_sweeps`` go.  API tokens are read
+by the Ocean client only: annealq never prints, logs or stores them.
+
+Example:
+    >>> import dimod
+    >>> qpu = mock_qpu("Advantage2_system1")
+    >>> bqm = dimod.generators.gnp_random_bqm(8, 1.0, "BINARY", random_state=0)
+    >>> answer = qpu.sample(bqm, num_reads=20, seed=1)
+    >>> bool(answer.first.energy == dimod.ExactSolver().sample(bqm).first.energy)
+    True
+    >>> answer.info["route"], answer.info["embedding"]["num_variables"], answer.info["qpu_calls"]
+    ('mock-qpu:Advantage2_system1', 8, 1)
+"""
+from __future__ import annotations
+
+import contextlib
+import warnings
+from functools import cached_property, lru_cache
+from typing import Callable, Iterator
+
+import dimod
+import numpy as np
+from dwave.embedding import embed_bqm, unembed_sampleset
+
+from annealq.embedding import (CHAIN_BREAK_METHODS, chain_info, chain_strength_policy, clique_embedder, embedding_stats,
+                               get_chain_break_method, pack_clique_embeddings, scale_to_profile,
+                               solve_by_blocks, target_graph)
+from annealq.profiles import HardwareProfile, UnknownProfileError, list_profiles, load_profile
+from annealq.samplers.errors import (PrecisionWarning, RouteError, ServiceUnreachableError,
+                                     SolverUnavailableError, TokenMissingError)
+
+#: Client settings under the user's own (file, environment): an unreachable service fails in seconds.
+CLIENT_DEFAULTS = {"http_retry_total": 1}
+#: Parameters the composite handles itself (the rest go to the QPU).
+OWN_PARAMETERS = ("chain_strength", "chain_break_method")
+
+
+# -- Leap access ------------------------------------------------------------------------
+
+def leap_token_configured() -> bool:
+    """Whether a Leap API token is configured (environment or ``dwave.conf``); offline, never shown."""
+    from dwave.cloud.config import load_config
+
+    try:
+        return bool(load_config().get("token"))
+    except Exception:  # an unreadable config file holds no usable token
+        return False
+
+
+def require_token(route: str) -> None:
+    """Raise :class:`TokenMissingError` at once when no token is configured."""
+    if not leap_token_configured():
+        raise TokenMissingError(route)
+
+
+def leap_config(solver: str | None = None, **config) -> dict:
+    """Keyword arguments for an Ocean cloud sampler: ``solver`` by name, quick-failure defaults."""
+    if solver:
+        config["solver"] = solver
+    config["defaults"] = {**CLIENT_DEFAULTS, **config.get("defaults", {})}
+    return config
+
+
+@contextlib.contextmanager
+def cloud_errors(route: str, solver: str | None = None):
+    """Turn Ocean cloud failures into annealq errors that name the problem and the fix."""
+    from dwave.cloud import exceptions as cloud
+
+    try:
+        yield
+    except ValueError as err:
+        if "token" in str(err).lower():
+            raise TokenMissingError(route) from err
+        raise
+    except cloud.SolverAuthenticationError as err:
+        raise SolverUnavailableError(
+            f"route {route!r}: Leap refused the configured API token ({type(err).__name__}); check it with "
+            "`dwave ping` and update DWAVE_API_TOKEN or `dwave setup`") from err
+    except cloud.SolverNotFoundError as err:
+        raise SolverUnavailableError(
+            f"route {route!r}: no solver{f' named {solver!r}' if solver else ''} is available to this "
+            "token; list the available ones with `dwave solvers`") from err
+    except (cloud.SolverOfflineError, cloud.SolverFailureError, cloud.ProblemError) as err:
+        raise SolverUnavailableError(f"route {route!r}: the solver failed: {type(err).__name__}: {err}") from err
+    except OSError as err:  # requests/urllib3 connection errors and RequestTimeout
+        raise ServiceUnreachableError(
+            f"route {route!r}: could not reach D-Wave Leap ({type(err).__name__}); check the network, "
+            "proxy and endpoint settings with `dwave ping`, or route offline with 'mock-qpu:<profile>'") from err
+    except cloud.SAPIError as err:
+        raise RouteError(f"route {route!r}: Leap answered with an error: {type(err).__name__}: {err}") from err
+
+
+def solver_profile(sampler) -> HardwareProfile:
+    """The profile of a structured sampler's own working graph and ranges (a live QPU's, say).
+
+    Precision figures come from the shipped profile of the same name when there is one.
+    """
+    import dwave.graphs
+
+    props = sampler.properties
+    name = getattr(getattr(sampler, "solver", None), "name", None) or props.get("chip_id", "qpu")
+    topology = props["topology"]
+    ideal = {"pegasus": dwave.graphs.pegasus_graph, "zephyr": dwave.graphs.zephyr_graph,
+             "chimera": dwave.graphs.chimera_graph}[topology["type"]](*topology["shape"])
+    working = target_graph(sampler)
+    data = {"per_qubit_coupling_range": None, "per_group_coupling_range": None}
+    data.update({k: v for k, v in props.items() if k.endswith("_range") or k.startswith("default_")})
+    data.update(name=name, topology=topology, num_qubits=props["num_qubits"],
+                problem_timing_data=props.get("problem_timing_data") or {},
+                yield_model={"inactive_qubits": sorted(set(ideal) - set(working)),
+                             "inactive_couplers": [e for e in ideal.edges if not working.has_edge(*e)]})
+    with contextlib.suppress(UnknownProfileError):
+        data["precision"] = dict(load_profile(name).precision)
+    return HardwareProfile.from_dict(data)
+
+
+# -- the composite ----------------------------------------------------------------------
+
+class QPUComposite(dimod.ComposedSampler):
+    """Dense QUBOs on a structured (QPU) sampler: the stack of the module docstring.
+
+    Args:
+        child: a structured sampler (``DWaveSampler``, a profile's mock); or
+        connect: a function returning it, called on first use (a lazy Leap connection).
+        profile: the QPU's :class:`~annealq.profiles.HardwareProfile` (default: built from
+            the child's own properties, see :func:`solver_profile`).
+        route: the route name written into every answer's ``info``.
+        chain_strength: an ``annealq.embedding.chains`` policy, its name, or a number
+            (spin units); default uniform torque compensation.
+        chain_break_method: ``majority_vote`` (default), ``minimize_energy``, ``discard``
+            or ``weighted_random``.
+        block_size: largest problem sent in one piece (default: the largest clique);
+            larger ones are solved by block decomposition.
+
+    Every answer's ``info`` holds ``route``, ``chain_strength`` (as applied, spin units),
+    ``chain_break_fraction`` (reads-weighted mean), ``chain_break_method``, ``embedding``
+    (variables, physical qubits, chain lengths), ``scaling``, ``timing`` (the QPU's; the
+    mock's constants), ``estimated_qpu_access_time`` (µs, from the profile's timing model),
+    ``warnings`` (dicts), ``qpu_calls``, ``neurons_per_call`` and ``problem_id``.
+    """
+
+    def __init__(self, child: dimod.Sampler | None = None, *, connect: Callable[[], dimod.Sampler] | None = None,
+                 profile: HardwareProfile | None = None, route: str = "qpu", chain_strength=None,
+                 chain_break_method: str = "majority_vote", block_size: int | None = None):
+        if (child is None) == (connect is None):
+            raise TypeError("QPUComposite takes either a child sampler or a connect function")
+        if chain_break_method not in CHAIN_BREAK_METHODS:
+            raise ValueError(f"unknown chain_break_method {chain_break_method!r}: use one of {CHAIN_BREAK_METHODS}")
+        self._child, self._connect, self._profile = child, connect, profile
+        self.route = route
+        self.chain_strength = chain_strength
+        self.chain_break_method = chain_break_method
+        self.block_size = block_size
+        self._warned: set[str] = set()
+
+    @property
+    def child(self) -> dimod.Sampler:
+        if self._child is None:
+            with cloud_errors(self.route):
+                self._child = self._connect()
+        return self._child
+
+    @property
+    def children(self) -> list:
+        return [self.child]
+
+    @cached_property
+    def profile(self) -> HardwareProfile:
+        return self._profile if self._profile is not None else solver_profile(self.child)
+
+    @property
+    def graph(self):
+        """The working graph embeddings are made on."""
+        return self.profile.graph()
+
+    @property
+    def embedder(self):
+        """The shared clique embedder of the QPU graph (busclique cache, built once per graph)."""
+        return clique_embedder(self.profile)
+
+    @property
+    def parameters(self) -> dict:
+        params = {k: v for k, v in self.child.parameters.items() if k != "auto_scale"}
+        params.update({k: [] for k in OWN_PARAMETERS})
+        return params
+
+    @property
+    def properties(self) -> dict:
+        return {"route": self.route, "profile": self.profile.name,
+                "largest_clique": self.embedder.largest_clique_size(),
+                "child_properties": self.child.properties}
+
+    @property
+    def max_block(self) -> int:
+        """Most variables sent to the QPU in one piece."""
+        return self.block_size or self.embedder.largest_clique_size()
+
+    def sample(self, bqm: dimod.BinaryQuadraticModel, **parameters) -> dimod.SampleSet:
+        """Sample ``bqm`` (any labels); larger than :attr:`max_block`, by block decomposition."""
+        own = {k: parameters.pop(k) for k in OWN_PARAMETERS if k in parameters}
+        if bqm.num_variables == 0:
+            return dimod.SampleSet.from_samples([], bqm.vartype, energy=[], info={"route": self.route})
+        if bqm.num_variables > self.max_block:
+            return self._decomposed(bqm, parameters, own)
+        return self.sample_many([bqm], [self.embedder.embed(list(bqm.variables))], parameters, **own)[0]
+
+    def sample_many(self, bqms: list, embeddings: list, parameters: dict, *, chain_strength=None,
+                    chain_break_method: str | None = None) -> list[dimod.SampleSet]:
+        """Sample several BQMs on disjoint ``embeddings`` in one QPU call; one SampleSet each."""
+        policy = chain_strength_policy(self.chain_strength if chain_strength is None else chain_strength)
+        method_name = chain_break_method or self.chain_break_method
+        physical = dimod.BinaryQuadraticModel(dimod.SPIN)
+        reports = []
+        for bqm, emb in zip(bqms, embeddings):
+            scaled, report = scale_to_profile(bqm, self.profile, policy, embedding=emb)
+            physical.update(embed_bqm(scaled, emb, self.graph, chain_strength=report.chain_strength or 0.0,
+                                      smear_vartype=dimod.SPIN))
+            reports.append(report)
+        answer = self._call(physical, parameters)
+        estimate = self._estimate(physical.num_variables, int(answer.record.num_occurrences.sum()))
+        out = []
+        for bqm, emb, report in zip(bqms, embeddings, reports):
+            spin = bqm.spin
+            method = get_chain_break_method(method_name, bqm=spin, embedding=emb)
+            result = unembed_sampleset(answer, emb, spin, chain_break_method=method, chain_break_fraction=True)
+            result = result.change_vartype(bqm.vartype, inplace=False)
+            notes = [{"type": "precision", "message": m} for m in report.warnings]
+            self._announce(notes)
+            result.info.update(chain_info(report.chain_strength, result, method_name))
+            result.info.update(
+                route=self.route, embedding=embedding_stats(emb).as_dict(), scaling=report.as_dict(),
+                warnings=list(answer.info.get("warnings", [])) + notes, qpu_calls=1,
+                neurons_per_call=len(bqms), estimated_qpu_access_time=estimate)
+            out.append(result)
+        return out
+
+    def _estimate(self, num_qubits: int, num_reads: int) -> float | None:
+        """QPU access time (µs) the profile's timing model predicts for one call."""
+        if not self.profile.problem_timing_data:
+            return None
+        return self.profile.estimate_qpu_access_time(num_qubits, num_reads=max(num_reads, 1))
+
+    def _call(self, physical: dimod.BinaryQuadraticModel, parameters: dict) -> dimod.SampleSet:
+        params = dict(parameters)
+        if "auto_scale" in self.child.parameters and not _is_mock(self.child):
+            params["auto_scale"] = False  # scaled into range already
+        with cloud_errors(self.route):
+            answer = self.child.sample(physical, **params)
+            answer.resolve()
+        return answer
+
+    def _announce(self, notes: list[dict]) -> None:
+        """Print each kind of warning once per composite (all of them stay in ``info``)."""
+        for note in notes:
+            if note["type"] not in self._warned:
+                self._warned.add(note["type"])
+                warnings.warn(f"{self.route}: {note['message']} (further ones only in info['warnings'])",
+                              PrecisionWarning, stacklevel=3)
+
+    def _decomposed(self, bqm, parameters: dict, own: dict) -> dimod.SampleSet:
+        infos = []
+        outer = self
+
+        class Blocks:
+            def sample(self, sub, **kw):
+                answer = outer.sample_many([sub], [outer.embedder.embed(list(sub.variables))], kw, **own)[0]
+                infos.append(answer.info)
+                return answer
+
+        answer = solve_by_blocks(bqm, Blocks(), self.max_block, seed=parameters.get("seed"),
+                                 sampler_kwargs=parameters)
+        timing: dict = {}
+        for info in infos:
+            for k, v in info.get("timing", {}).items():
+                if isinstance(v, (int, float)) and not k.endswith("_per_sample"):
+                    timing[k] = timing.get(k, 0) + v
+        fractions = [i["chain_break_fraction"] for i in infos if i["chain_break_fraction"] is not None]
+        notes = {n["message"]: n for i in infos for n in i["warnings"]}
+        largest = max(infos, key=lambda i: i["embedding"]["num_qubits"])
+        answer.info.update(
+            route=self.route, qpu_calls=len(infos), neurons_per_call=1, timing=timing,
+            estimated_qpu_access_time=sum(i["estimated_qpu_access_time"] or 0.0 for i in infos),
+            chain_strength=max(i["chain_strength"] or 0.0 for i in infos),
+            chain_break_fraction=float(np.mean(fractions)) if fractions else None,
+            chain_break_method=largest["chain_break_method"], embedding=largest["embedding"],
+            warnings=list(notes.values()),
+            decomposition={k: answer.info.pop(k) for k in ("block_size", "num_sweeps", "converged")})
+        answer.info.pop("num_subproblem_calls")
+        answer.info.pop("energy_trace")
+        return answer
+
+
+class PackedQPUComposite(QPUComposite):
+    """:class:`QPUComposite` that also packs the neurons of a layer into shared QPU calls.
+
+    Args:
+        pack: most neurons per call (default: as many disjoint cliques as fit).
+        **kwargs: as :class:`QPUComposite`.
+    """
+
+    def __init__(self, child=None, *, pack: int | None = None, **kwargs):
+        super().__init__(child, **kwargs)
+        self.pack = pack
+
+    def sample_layer(self, problem, *, num_reads: int, num_sweeps: int, seed: int | None,
+                     initial_states=None) -> Iterator[dimod.SampleSet]:
+        """One SampleSet per neuron of ``problem`` (a LayerProblem), yielded call by call.
+
+        ``initial_states`` are not used by a forward anneal (the caller polishes from them).
+        """
+        from annealq.compile.bqm import neuron_bqm
+        from annealq.samplers.layer import neuron_seed
+
+        n, m = problem.num_neurons, problem.num_variables
+        wanted = {"num_reads": num_reads, "num_sweeps": num_sweeps}
+        params = {k: v for k, v in wanted.items() if k in self.parameters}
+        if m > self.max_block:
+            for i in range(n):
+                yield self.sample(neuron_bqm(problem, i), **params, **self._seed(neuron_seed(seed, i)))
+            return
+        embeddings = pack_clique_embeddings(self.profile, m, count=min(n, self.pack or n))
+        for start in range(0, n, len(embeddings)):
+            neurons = range(start, min(start + len(embeddings), n))
+            yield from self.sample_many([neuron_bqm(problem, i) for i in neurons], embeddings[:len(neurons)],
+                                        {**params, **self._seed(neuron_seed(seed, start))})
+
+    def _seed(self, seed: int | None) -> dict:
+        return {"seed": seed} if seed is not None and "seed" in self.parameters else {}
+
+
+def _is_mock(sampler) -> bool:
+    from dwave.system.testing import MockDWaveSampler
+
+    return isinstance(sampler, MockDWaveSampler)
+
+
+def simulated_qpu(profile: HardwareProfile) -> dimod.Sampler:
+    """The profile's MockDWaveSampler, simulated annealing substituted for the QPU.
+
+    The mock accepts ``seed`` and ``num_sweeps`` and hands them to simulated annealing.
+    """
+    from dwave.samplers import SimulatedAnnealingSampler
+
+    mock = profile.mock_sampler(SimulatedAnnealingSampler())
+    for name in ("seed", "num_sweeps"):
+        mock.parameters[name] = []
+        mock.mocked_parameters.add(name)
+    return mock
+
+
+def _profile(name: str | None, route: str) -> HardwareProfile:
+    if not name:
+        raise ValueError(f"route {route!r} needs a hardware profile: '{route}:<profile>' with one of "
+                         f"{', '.join(list_profiles())} (or the path of a profile JSON file)")
+    return load_profile(name)
+
+
+# -- route factories (cached: one connection, one mock, one embedding cache per route) ------
+
+@lru_cache(maxsize=None)
+def mock_qpu(profile: str | None, packed: bool = False) -> QPUComposite:
+    """Route ``mock-qpu:<profile>`` (``packed``: ``mock-qpu-packed:<profile>``)."""
+    p = _profile(profile, "mock-qpu-packed" if packed else "mock-qpu")
+    route = f"{'mock-qpu-packed' if packed else 'mock-qpu'}:{profile}"
+    return (PackedQPUComposite if packed else QPUComposite)(simulated_qpu(p), profile=p, route=route)
+
+
+@lru_cache(maxsize=None)
+def leap_qpu(solver: str | None, packed: bool = False) -> QPUComposite:
+    """Route ``qpu[:<solver or profile>]`` (``packed``: ``qpu-packed[:...]``): a lazy Leap connection.
+
+    Raises :class:`TokenMissingError` at once, offline, when no token is configured.
+    """
+    from dwave.system import DWaveSampler
+
+    route = ("qpu-packed" if packed else "qpu") + (f":{solver}" if solver else "")
+    require_token(route)
+    name = solver
+    if solver in list_profiles():
+        name = load_profile(solver).name  # a profile names its solver
+
+    def connect():
+        with cloud_errors(route, name):
+            return DWaveSampler(**leap_config(name))
+
+    return (PackedQPUComposite if packed else QPUComposite)(connect=connect, route=route)

@@ -1,0 +1,98 @@
+"""Tests for the ``batched`` route: the vectorised layer annealer."""
+from __future__ import annotations
+
+import unittest
+
+import dimod
+import dimod.testing
+import numpy as np
+import pytest
+
+from annealq.compile.bqm import neuron_bqm
+from annealq.formulations import Grid, bias_grid, rounding_problem
+from annealq.samplers.batched import BatchedAnnealer
+from annealq.samplers.layer import solve_layer
+from annealq.samplers.router import sampler
+
+
+def layer(fan_in: int, bits: int, levels: int, seed: int = 0, neurons: int = 3):
+    rng = np.random.default_rng(seed)
+    w, b, x = rng.normal(size=(neurons, fan_in)), rng.normal(size=neurons), rng.normal(size=(60, fan_in))
+    return rounding_problem(w, b, x, weight_grid=Grid.fit(w, bits), bias_grid=bias_grid(b, 8), levels=levels)
+
+
+def optimum(problem, i: int) -> float:
+    return float(dimod.ExactSolver().sample(neuron_bqm(problem, i)).first.energy)
+
+
+def test_sampler_api():
+    dimod.testing.assert_sampler_api(BatchedAnnealer())
+    assert isinstance(sampler("batched"), BatchedAnnealer)
+
+
+@dimod.testing.load_sampler_bqm_tests(BatchedAnnealer)
+class TestOceanBQMs(unittest.TestCase):
+    """dimod's own checks on small BQMs of every vartype, empty ones included."""
+
+
+@pytest.mark.parametrize("fan_in, levels", [(9, 2), (11, 2), (5, 4)])
+@pytest.mark.parametrize("bits", [4, 2, 1])
+def test_finds_every_neurons_optimum(fan_in, levels, bits):
+    p = layer(fan_in, bits, levels, seed=bits)
+    assert p.num_variables <= 16
+    sets = BatchedAnnealer().sample_layer(p, num_reads=32, num_sweeps=200, seed=1)
+    assert len(sets) == p.num_neurons
+    for i, ss in enumerate(sets):
+        assert ss.vartype is dimod.BINARY and list(ss.variables) == list(range(p.num_variables))
+        assert ss.first.energy == pytest.approx(optimum(p, i), rel=1e-9, abs=1e-9)
+        bqm = neuron_bqm(p, i)
+        np.testing.assert_allclose(ss.record.energy, bqm.energies(ss), rtol=1e-9, atol=1e-9)
+        hot, cold = ss.info["beta_range"]
+        assert 0 < hot <= cold and ss.info["seconds"] >= 0
+
+
+def test_seed_reproducible():
+    p = layer(40, 4, 2, seed=3, neurons=4)
+    run = lambda seed: BatchedAnnealer().sample_layer(p, num_reads=5, num_sweeps=3, seed=seed)  # noqa: E731
+    first, again, other = run(7), run(7), run(8)
+    for a, b in zip(first, again):
+        np.testing.assert_array_equal(a.record.sample, b.record.sample)
+    assert any(not np.array_equal(a.record.sample, c.record.sample) for a, c in zip(first, other))
+
+
+def test_warm_starts_are_never_lost():
+    p = layer(40, 2, 2, seed=4, neurons=4)
+    rng = np.random.default_rng(0)
+    starts = np.concatenate([p.encode(p.target)[:, None], rng.integers(0, 2, (4, 2, p.num_variables))], axis=1)
+    start_energy = p.energies(starts)
+    sets = BatchedAnnealer().sample_layer(p, num_reads=6, num_sweeps=5, seed=0, initial_states=starts)
+    for i, ss in enumerate(sets):
+        reads = ss.record.energy  # read r started from starts[i, r % 3]
+        assert np.all(reads <= start_energy[i, np.arange(6) % 3] + 1e-9)
+        assert ss.info["beta_range"][0] == pytest.approx(ss.info["beta_range"][1] / 10)
+
+
+def test_sample_spin_bqm_with_labels():
+    rng = np.random.default_rng(5)
+    labels = [f"q{k}" for k in range(10)]
+    bqm = dimod.BinaryQuadraticModel({v: rng.normal() for v in labels},
+                                     {(u, v): rng.normal() for i, u in enumerate(labels) for v in labels[i + 1:]},
+                                     0.5, dimod.SPIN)
+    ss = BatchedAnnealer().sample(bqm, num_reads=5, num_sweeps=50, seed=2)
+    assert ss.vartype is dimod.SPIN and set(ss.variables) == set(labels)
+    assert ss.first.energy == pytest.approx(dimod.ExactSolver().sample(bqm).first.energy)
+    dimod.testing.assert_sampleset_energies(ss, bqm)
+
+
+def test_sample_keeps_initial_states_and_beta_range():
+    bqm = dimod.BinaryQuadraticModel({"a": 1.0, "b": -1.0}, {("a", "b"): 0.5}, 0.0, dimod.BINARY)
+    ss = BatchedAnnealer().sample(bqm, num_reads=2, num_sweeps=0, initial_states=[{"a": 0, "b": 1}], seed=0,
+                                  beta_range=(0.5, 2.0))
+    assert ss.info["beta_range"] == (0.5, 2.0)
+    assert all(s == {"a": 0, "b": 1} for s in ss.samples())
+
+
+def test_solve_layer_route():
+    p = layer(9, 4, 2, seed=6)
+    answers = solve_layer(p, "batched", num_reads=4, num_sweeps=50, seed=0)
+    assert [a.energy for a in answers] == pytest.approx([optimum(p, i) for i in range(p.num_neurons)])

@@ -1,0 +1,148 @@
+"""The run store: nothing lost on a fault, a rerun resumes, records hold problems and no token."""
+import json
+
+import dimod
+import numpy as np
+import pytest
+import torch
+
+import annealq
+from annealq.compile.bqm import problem_hash
+from annealq.records import RunStore, config_key, scrub
+from annealq.samplers.router import register_route
+
+
+class Fault(RuntimeError):
+    pass
+
+
+class FlakySampler(dimod.Sampler):
+    """Simulated annealing that raises once ``fail_after`` calls have been answered."""
+
+    parameters = {"num_reads": [], "num_sweeps": [], "seed": []}
+    properties = {}
+
+    def __init__(self):
+        from dwave.samplers import SimulatedAnnealingSampler
+
+        self.inner, self.calls, self.fail_after = SimulatedAnnealingSampler(), 0, None
+
+    def sample(self, bqm, **parameters):
+        if self.fail_after is not None and self.calls >= self.fail_after:
+            raise Fault("injected fault")
+        self.calls += 1
+        return self.inner.sample(bqm, **parameters)
+
+
+@pytest.fixture
+def flaky():
+    sampler = FlakySampler()
+    register_route("flaky", lambda arg: sampler)
+    return sampler
+
+
+def small_model():
+    torch.manual_seed(0)
+    return torch.nn.Sequential(torch.nn.Linear(16, 8), torch.nn.ReLU(), torch.nn.Linear(8, 4))
+
+
+def weights(model):
+    return [p.detach().clone() for p in model.parameters()]
+
+
+def test_fault_loses_nothing_and_rerun_sends_only_the_rest(tmp_path, flaky):
+    model, calib = small_model(), torch.rand(64, 16)
+    config = annealq.QuantConfig(bits=2, route="flaky", num_reads=4, num_sweeps=200)
+    reference = annealq.quantize(model, calib, config)
+    total = flaky.calls  # 8 + 4 neurons
+    assert total == 12
+
+    store = RunStore(tmp_path / "run")
+    flaky.calls, flaky.fail_after = 0, 5
+    with pytest.raises(Fault):
+        annealq.quantize(model, calib, config, store=store)
+    assert sorted(store.answers("0", config)) == [0, 1, 2, 3, 4]  # every answer before the fault
+
+    flaky.calls, flaky.fail_after = 0, None
+    resumed = annealq.quantize(model, calib, config, store=RunStore(tmp_path / "run"))
+    assert flaky.calls == total - 5  # only the remaining neurons were sent
+    assert resumed.layers[0].quantization.info["resumed_neurons"] == 5
+    for a, b in zip(weights(reference.model), weights(resumed.model)):
+        assert torch.equal(a, b)
+    assert len(store.records()) == total
+
+
+def test_records_keep_the_exact_problem_and_its_answer(tmp_path):
+    model, calib = small_model(), torch.rand(32, 16)
+    config = annealq.QuantConfig(bits=2, route="sa", num_reads=2, num_sweeps=100)
+    store = RunStore(tmp_path)
+    annealq.quantize(model, calib, config, store=store)
+    rows = store.records("2", config)
+    assert [r["neuron"] for r in rows] == [0, 1, 2, 3]
+    for row in rows:
+        bqm = store.bqm(row)
+        assert problem_hash(bqm) == row["problem_hash"]
+        state = np.array(json.loads(row["state"]))
+        assert bqm.energy(state) == pytest.approx(row["energy"])
+        assert store.sampleset(row).first.energy == pytest.approx(row["route_energy"])
+        assert row["route"] == "sa" and row["config_key"] == config_key(config)
+    assert store.config(rows[0]["config_key"]) == config
+    # another config is another run: nothing to resume from
+    assert store.answers("2", annealq.QuantConfig(bits=3, route="sa")) == {}
+
+
+def test_scrub_drops_credentials_at_any_depth():
+    info = {"token": "t", "nested": [{"api_key": "k", "ok": 1}], "Authorization": "a", "timing": {"x": 1}}
+    assert scrub(info) == {"nested": [{"ok": 1}], "timing": {"x": 1}}
+
+
+SECRET = "annealq-dummy-token-9b2e71"
+
+
+class LeakySampler(dimod.Sampler):
+    """Exact solver whose answers carry credential-like keys in ``info`` (what must never be stored)."""
+
+    parameters, properties = {}, {}
+
+    def sample(self, bqm, **parameters):
+        answer = dimod.ExactSolver().sample(bqm).truncate(2)
+        answer.info.update(token=SECRET, client={"headers": {"X-Auth-Token": SECRET}, "endpoint": "x"})
+        return answer
+
+
+def files_contain(folder, text: bytes) -> list:
+    import gzip
+
+    hits = []
+    for path in folder.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            if path.suffix == ".gz":
+                data += gzip.decompress(data)
+            if text in data:
+                hits.append(path)
+    return hits
+
+
+def test_no_token_in_the_run_folder(tmp_path, monkeypatch):
+    import warnings
+
+    monkeypatch.setenv("DWAVE_API_TOKEN", SECRET)
+    register_route("leaky", lambda arg: LeakySampler())
+    model, calib = small_model(), torch.rand(32, 16)
+    store = RunStore(tmp_path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        annealq.quantize(model, calib, annealq.QuantConfig(bits=2, route="mock-qpu:Advantage2_system1",
+                                                           num_reads=5), store=store)
+    annealq.quantize(torch.nn.Sequential(torch.nn.Linear(4, 2)), torch.rand(16, 4),
+                     annealq.QuantConfig(bits=2, route="leaky"), store=store)
+    rows = store.records()
+    assert len(rows) == 14 and files_contain(tmp_path, b"qpu_access_time")  # the scan reads the records
+    assert files_contain(tmp_path, SECRET.encode()) == []
+    qpu_rows = [r for r in rows if r["solved_by"].startswith("mock-qpu")]
+    for row in qpu_rows:
+        assert row["physical_qubits"] > 0 and row["max_chain_length"] >= 1 and row["qpu_calls"] == 1
+        assert row["chain_strength"] > 0 and 0 <= row["chain_break_fraction"] <= 1
+        assert row["qpu_access_time"] > 0 and json.loads(row["timing"])["qpu_access_time"] > 0
+    assert store.sampleset(qpu_rows[0]).info["embedding"]["num_qubits"] == qpu_rows[0]["physical_qubits"]
