@@ -164,7 +164,7 @@ class LayerProblem:
         w = np.asarray(weights, dtype=np.float64)
         shape = (-1,) + (1,) * (w.ndim - 2) + (self.fan_in,)
         cross = np.sum(w * self.target_field[sel].reshape(shape), axis=-1)
-        own = np.einsum("...j,jk,...k->...", w, self.gram, w)
+        own = np.einsum("...j,jk,...k->...", w, self.gram, w, optimize=True)
         return self.target_energy[sel].reshape(shape[:-1]) - 2.0 * cross + own
 
     def energies(self, states: np.ndarray, neurons=None) -> np.ndarray:
