@@ -1,5 +1,4 @@
 """Dry run: QPU calls and time before spending any, consistent with the routes' embeddings."""
-import json
 import math
 
 import pytest
@@ -12,16 +11,6 @@ from annealq.samplers.dryrun import dry_run, format_dry_run, neuron_variables
 
 PROFILE = "Advantage2_system1"
 SHAPES = [(64, 128), (128, 64), (64, 10)]
-
-
-@pytest.fixture(scope="module")
-def small_profile(tmp_path_factory):
-    data = load_profile("Advantage_system4.1").to_dict()
-    data.update(name="Pegasus_P4_test", topology={"type": "pegasus", "shape": [4]}, num_qubits=288,
-                yield_model={"inactive_fraction": 0.02, "seed": 1})
-    path = tmp_path_factory.mktemp("profiles") / "Pegasus_P4_test.json"
-    path.write_text(json.dumps(data))
-    return str(path)
 
 
 @pytest.fixture(autouse=True)

@@ -169,20 +169,10 @@ def scale_to_profile(bqm: dimod.BinaryQuadraticModel, profile, chain_strength: U
     where_h = "per qubit after embedding" if embedding is not None else "logical"
     warnings = []
     if 0 < min_j < precision_j:
-        below = float(np.mean(j_scaled[j_scaled > zero_tol * max(j_scaled.max(), 1e-300)]
-                              < precision_j))
-        warnings.append(
-            f"smallest nonzero |J| after scaling ({min_j:.3g}, {where_j}) is below the "
-            f"{profile.name} J precision (~{precision_j:g}); {below:.0%} of the nonzero "
-            f"couplings are below it (dynamic range {dr_j[0]:.3g} = {dr_j[1]:.1f} dB = "
-            f"{dr_j[2]:.1f} bits)")
+        warnings.append(_precision_warning("J", j_scaled, min_j, precision_j, where_j, profile.name, zero_tol,
+                                           f" (dynamic range {dr_j[0]:.3g} = {dr_j[1]:.1f} dB = {dr_j[2]:.1f} bits)"))
     if 0 < min_h < precision_h:
-        below = float(np.mean(h_scaled[h_scaled > zero_tol * max(h_scaled.max(), 1e-300)]
-                              < precision_h))
-        warnings.append(
-            f"smallest nonzero |h| after scaling ({min_h:.3g}, {where_h}) is below the "
-            f"{profile.name} h precision (~{precision_h:g}); {below:.0%} of the nonzero "
-            f"linear biases are below it")
+        warnings.append(_precision_warning("h", h_scaled, min_h, precision_h, where_h, profile.name, zero_tol, ""))
     report = ScalingReport(
         scale=float(scale), limiting=limiting,
         chain_strength=None if strength is None else float(strength * scale),
@@ -232,3 +222,12 @@ def _coupling_sum_bounds(profile, target) -> dict:
                          for group in coupling_groups(used) if group], dtype=float)
         bounds["per_group_coupling_range"] = _upper_factor(sums, low, high)
     return bounds
+
+
+def _precision_warning(kind, scaled, smallest, precision, where, profile_name, zero_tol, extra):
+    """The warning text when the smallest nonzero |bias| of ``kind`` falls below the precision."""
+    nonzero = scaled[scaled > zero_tol * max(scaled.max(), 1e-300)]
+    below = float(np.mean(nonzero < precision))
+    what = "couplings" if kind == "J" else "linear biases"
+    return (f"smallest nonzero |{kind}| after scaling ({smallest:.3g}, {where}) is below the {profile_name} "
+            f"{kind} precision (~{precision:g}); {below:.0%} of the nonzero {what} are below it{extra}")

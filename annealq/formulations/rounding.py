@@ -68,12 +68,10 @@ def layer_objective(inputs, target: np.ndarray, *, with_bias: bool, float_inputs
             "target_energy": np.einsum("ij,ij->i", target @ (xf.T @ xf), target)}
 
 
-def window(grid: Grid, w: np.ndarray, levels: int):
-    """First code and bit count of the ``levels``-wide window around each weight."""
-    k = min(int(np.log2(levels)), grid.bits)
-    width = 2**k
+def window(grid: Grid, w: np.ndarray, width: int) -> np.ndarray:
+    """First code of the ``width``-level window around each weight, shifted to stay on the grid."""
     first = np.floor(grid.position(w)) - (width // 2 - 1)
-    return np.clip(first, 0, grid.num_levels - width).astype(np.int64), k
+    return np.clip(first, 0, grid.num_levels - width).astype(np.int64)
 
 
 def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid: Grid | None = None,
@@ -105,7 +103,7 @@ def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid:
     k = min(int(np.log2(levels)), *(g.bits for g in grids))
     base, coeffs = [], []
     for g, col in zip(grids, cols):
-        first, _ = window(g, col, 2**k)
+        first = window(g, col, 2**k)
         base.append(g.levels(first))
         coeffs.append(np.tile(g.step * 2 ** np.arange(k), (1, col.shape[1])))
     base, coeffs = np.hstack(base), np.hstack(coeffs)
