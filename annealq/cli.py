@@ -31,6 +31,13 @@ def main():
     """Neural networks as QUBOs for quantum annealers."""
 
 
+def _qpu_like(route: str) -> bool:
+    """Whether ``route`` spends (or models) QPU time: what a dry run is for."""
+    from annealq.samplers.dryrun import route_target
+
+    return route_target(route)[0] is not None or route.partition(":")[0] in ("qpu", "qpu-packed", "auto")
+
+
 @main.command()
 @click.option("--dataset", default="digits", show_default=True, help="digits, or a local-folder dataset (mnist, ...)")
 @click.option("--data-root", type=click.Path(file_okay=False), default=None, help="folder holding the dataset files")
@@ -45,15 +52,20 @@ def main():
 @click.option("--num-sweeps", default=1000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="processes for per-neuron routes")
 @click.option("--scheduler", default=None, help="Dask scheduler address: solve neurons on that cluster")
-@click.option("--out", type=click.Path(file_okay=False), default=None, help="run folder (default: a new runs/<time>)")
+@click.option("--dry-run", is_flag=True, help="print per layer what a QPU route would embed, send and cost; solve nothing")
+@click.option("--profile", default=None, help="hardware profile for --dry-run (default: the route's, else "
+                                               "Advantage_system4.1)")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="run folder (default: a new runs/<time>); an existing run folder resumes")
 def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, levels, scale, num_reads, num_sweeps,
-             workers, scheduler, out):
-    """Quantize the reference MLP with each method and bit-width; print the table, write the report."""
+             workers, scheduler, dry_run, profile, out):
+    """Quantize the reference MLP with each method and bit-width; print the table, write the report.
+
+    Every QUBO neuron answer is recorded in the run folder as it arrives (``records.sqlite``),
+    so running the same command on the same ``--out`` again resumes where it stopped.
+    """
     from annealq.config import QuantConfig
     from annealq.data import load_dataset
-    from annealq.nn.models import pretrained_mlp
-    from annealq.studies.plots import plot_ptq
-    from annealq.studies.ptq import format_table, ptq_rows
 
     bit_list, method_list = _int_list(bits), [m.strip() for m in methods.split(",") if m.strip()]
     try:
@@ -66,9 +78,49 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, l
         data = load_dataset(dataset, data_root, seed=seed)
     except (ValueError, FileNotFoundError) as err:
         raise click.UsageError(str(err)) from err
-    run_dir = Path(out) if out else _new_run_dir()
+    sizes = [data.x_train.shape[1], 128, 64, data.num_classes]
+    if dry_run:
+        _dry_run(sizes, config, bit_list, profile)
+        return
+    if _qpu_like(route) and "qubo" in method_list:
+        _dry_run(sizes, config, bit_list, profile, heading="QPU time this run will take (estimate):")
+    _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, scheduler,
+                  Path(out) if out else _new_run_dir(), {"dataset": dataset, "data_root": data_root})
+
+
+def _dry_run(sizes, config, bit_list, profile, heading=None):
+    import dataclasses
+
+    from annealq.nn.models import mlp
+    from annealq.profiles import UnknownProfileError
+    from annealq.samplers.dryrun import dry_run, format_dry_run
+
+    if heading:
+        click.echo(heading)
+    for b in bit_list:
+        try:
+            rows = dry_run(mlp(sizes), dataclasses.replace(config, bits=b, method="qubo"), profile=profile)
+        except UnknownProfileError as err:
+            raise click.UsageError(str(err)) from err
+        click.echo(f"int{b} on {rows[0]['profile']} ({config.num_reads} reads per call), nothing submitted:")
+        click.echo(format_dry_run(rows) + "\n")
+
+
+def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, scheduler, run_dir, source):
+    from annealq.nn.models import pretrained_mlp
+    from annealq.records import RunStore
+    from annealq.studies.plots import plot_ptq
+    from annealq.studies.ptq import format_table, ptq_rows
+
     run_dir.mkdir(parents=True, exist_ok=True)
-    model = pretrained_mlp(data, seed=seed)
+    store = RunStore(run_dir)
+    recorded = len(store.records())
+    if recorded:
+        click.echo(f"resuming {run_dir}: {recorded} neuron answers already recorded are not solved again")
+    run = {**source, "seed": config.seed, "calibration_size": calibration_size, "model_sizes": sizes,
+           "bits": bit_list, "methods": method_list, "config": config.to_dict()}
+    (run_dir / "run.json").write_text(json.dumps(run, indent=1))
+    model = pretrained_mlp(data, sizes, seed=config.seed)
     executor = None
     if scheduler:
         from distributed import Client
@@ -78,13 +130,148 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, l
     total = neurons * len(bit_list) * method_list.count("qubo")
     with tqdm(total=total, desc="qubo neurons", unit="neuron", disable=total == 0) as bar:
         rows = ptq_rows(model, data, methods=method_list, bits=bit_list, config=config,
-                        calibration_size=calibration_size, executor=executor,
+                        calibration_size=calibration_size, executor=executor, store=store,
                         progress=lambda layer, done: bar.update(1),
                         on_row=lambda row: tqdm.write(f"  {row['method']:<6} int{row['bits']:<2} "
                                                       f"accuracy {100 * row['accuracy']:.2f}%"))
     click.echo(format_table(rows))
-    report = {"dataset": dataset, "calibration_size": calibration_size, "config": config.to_dict(), "rows": rows}
     (run_dir / "report.json").write_text(json.dumps(rows, indent=1))
-    (run_dir / "run.json").write_text(json.dumps({k: v for k, v in report.items() if k != "rows"}, indent=1))
     plot_ptq(rows, run_dir / "ptq.png")
-    click.echo(f"report: {run_dir / 'report.json'}  plot: {run_dir / 'ptq.png'}")
+    click.echo(f"report: {run_dir / 'report.json'}  plot: {run_dir / 'ptq.png'}  records: {store.path}")
+
+
+@main.command()
+def profiles():
+    """List the hardware profiles: topology, qubits, couplers and the largest clique that fits."""
+    from annealq.embedding import largest_clique_size
+    from annealq.profiles import list_profiles, load_profile
+
+    head = f"{'profile':<24} {'topology':<12} {'qubits':>7} {'couplers':>9} {'clique':>7} {'ideal clique':>13}"
+    click.echo(head + "\n" + "-" * len(head))
+    for name in list_profiles():  # a line as each profile's cliques are found (seconds each)
+        p = load_profile(name)
+        g = p.graph()
+        shape = f"{p.topology_type} {'x'.join(map(str, p.topology_shape))}"
+        click.echo(f"{name:<24} {shape:<12} {g.number_of_nodes():>7} {g.number_of_edges():>9} "
+                   f"{largest_clique_size(p):>7} {largest_clique_size(p, ideal=True):>13}")
+
+
+@main.command()
+@click.option("--offline", is_flag=True, help="skip the service checks (token and versions only)")
+@click.option("--timeout", default=5.0, show_default=True, help="seconds each service check may take")
+def doctor(offline, timeout):
+    """Ocean versions, whether a Leap token is configured (never its value), profiles, QPU/hybrid reachability."""
+    from annealq.doctor import doctor as run_doctor
+    from annealq.doctor import format_doctor
+
+    click.echo(format_doctor(run_doctor(check_services=not offline, timeout=timeout)))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="where tables and plot go "
+              "(default: RUN_DIR/compare)")
+@click.option("--reads-factor", default="10", show_default=True,
+              help="larger SA budgets, as comma-separated multiples of the recorded reads (the matched one always runs)")
+@click.option("--sweeps-factor", default=1.0, show_default=True, help="sweeps of the larger budgets, as a multiple "
+              "of the recorded sweeps")
+@click.option("--tolerance", default=1e-6, show_default=True, help="relative energy tolerance of a success")
+@click.option("--no-accuracy", is_flag=True, help="skip the decoded models' test accuracy (no pipeline runs)")
+def compare(run_dir, out, reads_factor, sweeps_factor, tolerance, no_accuracy):
+    """Re-solve every QPU answer recorded in RUN_DIR with local SA and compare, offline.
+
+    Per layer and overall: best energies, energy gaps, success probability, TTS99, chain
+    breaks and the decoded models' accuracy; tables printed and saved as CSV/JSON with a plot.
+    """
+    from annealq.studies.compare import Budget, RunRecordsError, compare_run, format_report, save_report
+    from annealq.studies.plots import plot_compare
+
+    try:
+        factors = [float(f) for f in reads_factor.split(",") if f.strip()]
+        budgets = [Budget()] + [Budget(f, sweeps_factor) for f in factors if (f, sweeps_factor) != (1, 1)]
+    except ValueError as err:
+        raise click.BadParameter(f"--reads-factor/--sweeps-factor: {err}") from err
+    bars: dict[str, tqdm] = {}
+
+    def progress(stage, done, total):
+        bar = bars.setdefault(stage, tqdm(total=total, desc=stage, unit="neuron", leave=False))
+        bar.update(done - bar.n)
+
+    try:
+        report = compare_run(run_dir, budgets=budgets, tolerance=tolerance, accuracy=not no_accuracy,
+                             progress=progress)
+    except RunRecordsError as err:
+        raise click.UsageError(str(err)) from err
+    finally:
+        for bar in bars.values():
+            bar.close()
+    click.echo(format_report(report))
+    folder = Path(out) if out else Path(run_dir) / "compare"
+    paths = save_report(report, folder)
+    plot = plot_compare(report, folder / "compare.png")
+    click.echo(f"tables: {', '.join(str(p) for p in paths.values())}  plot: {plot}")
+
+
+def _bit_list(text: str) -> list[int]:
+    """``'1-8'``, ``'1,2,4'`` or a mix (``'1-4,8'``) as a list of integers."""
+    out = []
+    for part in (p.strip() for p in text.split(",") if p.strip()):
+        low, sep, high = part.partition("-")
+        try:
+            out.extend(range(int(low), int(high) + 1) if sep else [int(low)])
+        except ValueError as err:
+            raise click.BadParameter(f"expected integers or ranges such as 1-8,12, got {text!r}") from err
+    return out
+
+
+@main.group()
+def study():
+    """Studies measured on the hardware profiles, as tables, CSV/JSON and figures."""
+
+
+@study.command()
+@click.option("--profiles", "profile_names", default=None,
+              help="comma-separated profile names or JSON paths (default: every file in hardware_profiles/)")
+@click.option("--graphs", default="ideal,yield", show_default=True,
+              help="ideal graph, working graph with the modelled yield, or both")
+@click.option("--formulations", default="rounding,fixed_point", show_default=True,
+              help="rounding (f + 1 variables) and/or fixed_point ((f + 1) K variables)")
+@click.option("--fan-ins", default="8,16,32,64,128,256,784", show_default=True, help="inputs per neuron")
+@click.option("--bits", default=None, help="bit-widths, e.g. 1-8 or 1,2,4 (default: 1-8 rounding, 1-20 fixed point)")
+@click.option("--neurons", default=128, show_default=True, help="neurons (classes) of the layer whose QPU calls count")
+@click.option("--num-reads", default=100, show_default=True, help="reads per QPU call in the time estimate")
+@click.option("--pack/--no-pack", default=True, show_default=True, help="pack neurons on disjoint cliques per call")
+@click.option("--plot-fan-in", default=32, show_default=True, help="fan-in of the per-bits figures")
+@click.option("--full", is_flag=True, help="also print every point, not only the summary tables")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="output folder (default: runs/study-embedding-<time>)")
+def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_reads, pack, plot_fan_in, full, out):
+    """Embedding cost per bit-width: qubits, chains, fit, packing, QPU calls and time, coupling range.
+
+    For each profile, graph, formulation, fan-in and bit-width; prints summary tables and writes
+    embedding_cost.csv/.json, embedding_cost.png and embedding_fan_in.png.
+    """
+    from annealq.studies.embedding_cost import embedding_cost, format_summary, format_table, save_rows
+    from annealq.studies.plots import plot_embedding_cost, plot_fan_in_limit
+
+    graph_names = [g.strip() for g in graphs.split(",") if g.strip()]
+    if not graph_names or set(graph_names) - {"ideal", "yield"}:
+        raise click.BadParameter(f"graphs are ideal and/or yield, got {graphs!r}", param_hint="--graphs")
+    fan_in_list = _int_list(fan_ins)
+    try:
+        rows = embedding_cost(
+            profiles=None if profile_names is None else [p.strip() for p in profile_names.split(",") if p.strip()],
+            fan_ins=fan_in_list, bits=None if bits is None else _bit_list(bits),
+            formulations=[f.strip().replace("-", "_") for f in formulations.split(",") if f.strip()],
+            neurons=neurons, yield_models=[g == "yield" for g in graph_names], num_reads=num_reads, pack=pack)
+    except ValueError as err:  # UnknownProfileError included
+        raise click.UsageError(str(err)) from err
+    if full:
+        click.echo(format_table(rows) + "\n")
+    click.echo(format_summary(rows))
+    folder = Path(out) if out else Path("runs") / f"study-embedding-{time.strftime('%Y%m%d-%H%M%S')}"
+    paths = save_rows(rows, folder)
+    fan_in = plot_fan_in if plot_fan_in in fan_in_list else min(fan_in_list)
+    figures = [plot_embedding_cost(rows, folder / "embedding_cost.png", fan_in),
+               plot_fan_in_limit(rows, folder / "embedding_fan_in.png", fan_in)]
+    click.echo(f"\ntables: {paths['csv']}, {paths['json']}  figures: {', '.join(map(str, figures))}")

@@ -27,3 +27,66 @@ def test_quantize_rejects_bad_options(tmp_path):
                        (["--dataset", "mnist", "--data-root", str(tmp_path)], "mnist")]:
         result = runner.invoke(main, ["quantize", *args, "--out", str(tmp_path / "r")])
         assert result.exit_code == 2 and word in result.output, result.output
+
+
+def no_token(monkeypatch, tmp_path):
+    config = tmp_path / "dwave.conf"
+    config.write_text("")
+    monkeypatch.delenv("DWAVE_API_TOKEN", raising=False)
+    monkeypatch.setenv("DWAVE_CONFIG_FILE", str(config))
+
+
+def test_dry_run_prints_qpu_time_and_submits_nothing(tmp_path, monkeypatch):
+    import dwave.system
+
+    no_token(monkeypatch, tmp_path)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a dry run contacted Leap")
+
+    monkeypatch.setattr(dwave.system.DWaveSampler, "__init__", refuse)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["quantize", "--route", "qpu", "--dry-run", "--bits", "4,1",
+                                       "--profile", "Advantage2_system1", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("est. QPU time") == 2 and "Advantage2_system1" in result.output
+    assert "nothing submitted" in result.output and not out.exists()
+    bad = CliRunner().invoke(main, ["quantize", "--dry-run", "--profile", "Advantage9"])
+    assert bad.exit_code == 2 and "Advantage9" in bad.output
+
+
+def test_quantize_records_every_neuron_and_resumes(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANNEALQ_CACHE", str(tmp_path / "cache"))
+    out = tmp_path / "run"
+    args = ["quantize", "--bits", "2", "--methods", "qubo", "--num-reads", "2", "--num-sweeps", "50",
+            "--calibration-size", "32", "--out", str(out)]
+    first = CliRunner().invoke(main, args)
+    assert first.exit_code == 0, first.output
+    run = json.loads((out / "run.json").read_text())
+    assert run["model_sizes"] == [64, 128, 64, 10] and run["bits"] == [2] and run["calibration_size"] == 32
+    from annealq.records import RunStore
+
+    assert len(RunStore(out).records()) == 128 + 64 + 10
+    before = json.loads((out / "report.json").read_text())[1]
+    again = CliRunner().invoke(main, args)
+    assert again.exit_code == 0 and "resuming" in again.output and "202 neuron answers" in again.output
+    after = json.loads((out / "report.json").read_text())[1]
+    assert after["recon_error"] == before["recon_error"] and after["accuracy"] == before["accuracy"]
+    assert all(layer["info"]["resumed_neurons"] == layer["out_features"] for layer in after["layers"])
+
+
+def test_profiles_and_doctor(tmp_path, monkeypatch):
+    from annealq.profiles import list_profiles, load_profile
+
+    result = CliRunner().invoke(main, ["profiles"])
+    assert result.exit_code == 0, result.output
+    for name in list_profiles():
+        line = next(line for line in result.output.splitlines() if line.startswith(name))
+        assert str(load_profile(name).graph().number_of_nodes()) in line.split()
+    assert "180" in result.output and "184" in result.output and "232" in result.output  # ideal cliques
+    monkeypatch.setenv("DWAVE_API_TOKEN", "annealq-dummy-token-77c1")
+    monkeypatch.setenv("DWAVE_API_ENDPOINT", "http://127.0.0.1:9/sapi")
+    doctor = CliRunner().invoke(main, ["doctor", "--timeout", "2"])
+    assert doctor.exit_code == 0, doctor.output
+    assert "Leap API token: configured" in doctor.output and "annealq-dummy-token" not in doctor.output
+    assert "qpu: not reachable" in doctor.output

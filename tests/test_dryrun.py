@@ -1,10 +1,12 @@
 """Dry run: QPU calls and time before spending any, consistent with the routes' embeddings."""
 import math
 
+import numpy as np
 import pytest
 
 from annealq.config import QuantConfig
 from annealq.embedding import clique_embedder, embedding_stats, pack_clique_embeddings
+from annealq.formulations import Grid, bias_grid, rounding_problem
 from annealq.nn.models import mlp
 from annealq.profiles import load_profile
 from annealq.samplers.dryrun import dry_run, format_dry_run, neuron_variables
@@ -24,17 +26,23 @@ def nothing_is_submitted(monkeypatch):
     monkeypatch.setattr(dwave.system.LeapHybridSampler, "__init__", refuse)
 
 
-@pytest.mark.parametrize("bits,levels,expected", [(4, 2, 64 + 8), (4, 4, 128 + 8), (1, 4, 64 + 8), (8, 8, 192 + 8)])
-def test_variables_per_neuron(bits, levels, expected):
-    assert neuron_variables(64, True, QuantConfig(bits=bits, levels=levels)) == expected
-    assert neuron_variables(64, False, QuantConfig(bits=bits, levels=levels)) == expected - 8
+@pytest.mark.parametrize("bits,levels", [(4, 2), (4, 4), (1, 4), (8, 8), (2, 8)])
+def test_variables_per_neuron_match_the_formulation(bits, levels):
+    rng = np.random.default_rng(0)
+    w, b, x = rng.normal(size=(3, 64)), rng.normal(size=3), rng.normal(size=(40, 64))
+    config = QuantConfig(bits=bits, levels=levels)
+    grid = Grid.fit(w, bits)
+    with_bias = rounding_problem(w, b, x, weight_grid=grid, bias_grid=bias_grid(b), levels=levels)
+    without = rounding_problem(w, None, x, weight_grid=grid, levels=levels)
+    assert neuron_variables(64, True, config) == with_bias.num_variables
+    assert neuron_variables(64, False, config) == without.num_variables
 
 
 def test_numbers_match_the_embedding():
     profile = load_profile(PROFILE)
     embedder = clique_embedder(profile)
     rows = dry_run(SHAPES, QuantConfig(bits=2), profile=PROFILE)
-    assert [(r["neurons"], r["variables"]) for r in rows] == [(128, 72), (64, 136), (10, 72)]
+    assert [(r["neurons"], r["variables"]) for r in rows] == [(128, 65), (64, 129), (10, 65)]
     for row in rows:
         block = min(row["variables"], embedder.largest_clique_size())
         chains = embedder.embed(block)
@@ -43,7 +51,7 @@ def test_numbers_match_the_embedding():
         assert row["physical_qubits"] == row["qubits_per_neuron"] * row["qpu_calls"]
     fits, split = rows[0], rows[1]
     assert fits["fits"] and fits["qpu_calls"] == 128
-    assert not split["fits"] and split["qpu_calls"] == 64 * 2 * math.ceil(136 / embedder.largest_clique_size())
+    assert not split["fits"] and split["qpu_calls"] == 64 * 2 * math.ceil(129 / embedder.largest_clique_size())
 
 
 def test_time_estimate_grows_with_calls_and_reads():

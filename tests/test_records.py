@@ -146,3 +146,47 @@ def test_no_token_in_the_run_folder(tmp_path, monkeypatch):
         assert row["chain_strength"] > 0 and 0 <= row["chain_break_fraction"] <= 1
         assert row["qpu_access_time"] > 0 and json.loads(row["timing"])["qpu_access_time"] > 0
     assert store.sampleset(qpu_rows[0]).info["embedding"]["num_qubits"] == qpu_rows[0]["physical_qubits"]
+
+
+def test_records_of_another_problem_are_solved_again(tmp_path, flaky):
+    model = small_model()
+    config = annealq.QuantConfig(bits=2, route="flaky", num_reads=4, num_sweeps=200)
+    store = RunStore(tmp_path)
+    annealq.quantize(model, torch.rand(64, 16), config, store=store)
+    flaky.calls = 0
+    other = annealq.quantize(model, torch.rand(64, 16), config, store=store)  # new calibration data
+    assert flaky.calls == 12  # no recorded answer fits the new problems
+    info = other.layers[0].quantization.info
+    assert info["resumed_neurons"] == 0 and info["stale_answers_solved_again"] == 8
+    assert annealq.quantize(model, torch.rand(64, 16), config).recon_error > 0
+
+
+class Interrupt(RuntimeError):
+    pass
+
+
+def test_packed_run_resumed_after_a_fault_ends_as_an_uninterrupted_one(tmp_path, small_profile):
+    """A packed route sends the same calls (neurons, embeddings, seeds) whether or not it was resumed."""
+    from annealq.embedding import pack_clique_embeddings
+    from annealq.profiles import load_profile
+
+    torch.manual_seed(1)
+    model, calib = torch.nn.Sequential(torch.nn.Linear(4, 40)), torch.rand(32, 4)
+    config = annealq.QuantConfig(bits=2, route=f"mock-qpu-packed:{small_profile}", num_reads=8, num_sweeps=100)
+    per_call = len(pack_clique_embeddings(load_profile(small_profile), 5))
+    assert 1 < per_call < 40
+    reference = annealq.quantize(model, calib, config)
+
+    def fail_after_one_call(layer, done):
+        if done == per_call:
+            raise Interrupt
+
+    store = RunStore(tmp_path)
+    with pytest.raises(Interrupt):
+        annealq.quantize(model, calib, config, store=store, progress=fail_after_one_call)
+    assert len(store.records()) == per_call
+    resumed = annealq.quantize(model, calib, config, store=RunStore(tmp_path))
+    assert resumed.layers[0].quantization.info["resumed_neurons"] == per_call
+    assert {r["call_id"] for r in store.records()[:per_call]}.isdisjoint(r["call_id"] for r in store.records()[per_call:])
+    for a, b in zip(weights(reference.model), weights(resumed.model)):
+        assert torch.equal(a, b)

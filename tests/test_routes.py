@@ -283,3 +283,20 @@ def test_doctor_answers_in_seconds_offline_and_never_shows_the_token(no_network)
     assert report["qpu"]["reachable"] is False and report["hybrid"]["reachable"] is False
     text = format_doctor(report)
     assert "not reachable" in text and "annealq-dummy-token-4d1f" not in text + json.dumps(report)
+
+
+@pytest.mark.slow
+def test_digits_through_the_mock_qpu_matches_local_annealing():
+    """int4 on the digits MLP: the mock QPU (the full embedding stack) within 1 point of `sa`."""
+    from annealq.data import load_dataset
+    from annealq.nn.models import accuracy, pretrained_mlp
+
+    data = load_dataset("digits")
+    model, calib = pretrained_mlp(data), torch.as_tensor(data.x_train[:256])
+    scores = {}
+    for route in ("sa", f"mock-qpu:{PROFILE}"):
+        config = annealq.QuantConfig(bits=4, route=route, num_reads=10, num_sweeps=200)
+        result = annealq.quantize(model, calib, config)
+        scores[route] = accuracy(result.model, data.x_test, data.y_test)
+    assert abs(scores["sa"] - scores[f"mock-qpu:{PROFILE}"]) <= 0.01, scores
+    assert scores["sa"] > 0.95, scores

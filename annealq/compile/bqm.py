@@ -35,3 +35,21 @@ def problem_hash(bqm: dimod.BinaryQuadraticModel) -> str:
     for a in (lin, row, col, quad):
         h.update(np.ascontiguousarray(a).tobytes())
     return h.hexdigest()[:24]
+
+
+def same_problem(a: dimod.BinaryQuadraticModel, b: dimod.BinaryQuadraticModel, rtol: float = 1e-9) -> bool:
+    """Whether two BQMs are one problem up to float rounding (the same neuron built from a
+    whole layer or from a subset of its neurons differs in the last bits, so hashes differ).
+
+    >>> p = LayerProblem(gram=np.eye(2), target=[[0.4, -0.2]], base=[[0, -0.5]], coeffs=[[0.5, 0.5]])
+    >>> same_problem(neuron_bqm(p, 0), neuron_bqm(p, 0)), same_problem(neuron_bqm(p, 0), dimod.BQM("BINARY"))
+    (True, False)
+    """
+    if a.vartype is not b.vartype or a.num_variables != b.num_variables or set(a.variables) != set(b.variables):
+        return False
+    order = list(a.variables)
+    la, (ra, ca, qa), oa = a.to_numpy_vectors(variable_order=order, sort_indices=True)
+    lb, (rb, cb, qb), ob = b.to_numpy_vectors(variable_order=order, sort_indices=True)
+    scale = max(np.abs(la).max(initial=0), np.abs(qa).max(initial=0), abs(oa), 1e-300)
+    return (np.array_equal(ra, rb) and np.array_equal(ca, cb) and np.allclose(la, lb, rtol=0, atol=rtol * scale)
+            and np.allclose(qa, qb, rtol=0, atol=rtol * scale) and abs(oa - ob) <= rtol * scale)

@@ -37,6 +37,7 @@ from .clique import (
     largest_clique_size,
     target_graph,
     topology_label,
+    used_adjacency,
 )
 from .decompose import solve_by_blocks
 from .errors import EmbeddingError
@@ -73,4 +74,5 @@ __all__ = [
     "topology_label",
     "tune_chain_strength",
     "uniform_torque_compensation",
+    "used_adjacency",
 ]

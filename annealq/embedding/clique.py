@@ -21,7 +21,7 @@ from __future__ import annotations
 import threading
 import weakref
 from time import perf_counter
-from typing import Hashable, Iterable, Union
+from typing import Hashable, Iterable, Mapping, Union
 
 import dimod
 import networkx as nx
@@ -36,6 +36,7 @@ __all__ = [
     "largest_clique_size",
     "target_graph",
     "topology_label",
+    "used_adjacency",
 ]
 
 _REGISTRY: dict = {}
@@ -196,3 +197,16 @@ def largest_clique_size(target, ideal: bool = False) -> int:
 def largest_clique(target, ideal: bool = False) -> dict:
     """The largest clique embedding on a profile/sampler/graph, ``{0..n-1: chain}``."""
     return clique_embedder(target, ideal=ideal).largest_clique()
+
+
+def used_adjacency(graph: nx.Graph, embedding: Mapping) -> dict:
+    """The target adjacency among an embedding's qubits only: ``embed_bqm`` walks every
+    coupler of the adjacency it gets, so this makes embedding a neuron ~10x cheaper than
+    passing the whole QPU graph (same result).
+
+    >>> import networkx as nx
+    >>> used_adjacency(nx.path_graph(5), {"a": (1, 2)})
+    {1: [2], 2: [1]}
+    """
+    used = {q for chain in embedding.values() for q in chain}
+    return {q: [n for n in graph[q] if n in used] for q in used}

@@ -2,12 +2,23 @@
 
 The neurons of a layer give QUBOs of the same size ``k`` (fan-in + 1); one QPU call
 can solve as many of them as there are disjoint ``K_k`` clique embeddings on the
-graph. :func:`pack_clique_embeddings` finds those embeddings with minorminer's
-:func:`~minorminer.utils.parallel_embeddings.find_multiple_embeddings` (greedy:
-embed with busclique, remove the used qubits, embed again), optionally followed by a
-sweep of busclique over sub-lattice windows (``strategy='windowed'``). :func:`pack_bqms`
-merges the BQMs onto those embeddings and returns the function that splits an answer
-back into one SampleSet per problem.
+graph. :func:`pack_clique_embeddings` finds them in one of two ways:
+
+- ``'tiled'`` (default): busclique embeds ``K_k`` once in the smallest sub-lattice tile
+  of the topology that holds it (ideal graph, a ~0.1 s cache), and dwave-graphs'
+  sub-lattice mappings place that embedding at every offset of the QPU graph; a placement
+  is kept when its qubits are free and every coupler among them works, else busclique
+  re-embeds that window of the damaged graph; a second pass with a one-row-larger tile
+  fills what is left.  Deterministic and fast where many small cliques fit (measured, all
+  that fit, modelled yield: Advantage_system4.1 49 K17 in 5 s where greedy finds 63 in
+  100 s; Advantage2_system1 40 K17 in 1 s, greedy 44 in 72 s), but it packs fewer large
+  cliques (4 K65 in 4 s on Advantage_system4.1 where greedy finds 6 in 13 s).
+- ``'greedy'``: minorminer's
+  :func:`~minorminer.utils.parallel_embeddings.find_multiple_embeddings` (busclique,
+  remove the used qubits, rebuild busclique's cache on what is left, repeat).
+
+:func:`pack_bqms` merges the BQMs onto those embeddings and returns the function that
+splits an answer back into one SampleSet per problem.
 
 Examples:
     >>> import dimod
@@ -46,7 +57,9 @@ __all__ = ["PackedBQM", "pack_bqms", "pack_clique_embeddings"]
 
 _PACK_CACHE: dict = {}
 _LOCK = threading.Lock()
-STRATEGIES = ("greedy", "windowed")
+STRATEGIES = ("tiled", "greedy")
+_MAPPINGS = {"pegasus": "pegasus_sublattice_mappings", "zephyr": "zephyr_sublattice_mappings",
+             "chimera": "chimera_sublattice_mappings"}
 
 
 def _busclique_embedder(full_graph: nx.Graph, seed: int) -> Callable:
@@ -71,42 +84,54 @@ def _tile(family: str, m: int, graph: nx.Graph) -> nx.Graph:
     return _dgraphs.chimera_graph(m, m, graph.graph["tile"])
 
 
-def _window_pass(graph: nx.Graph, residual: nx.Graph, size: int, count: int,
-                 embs: list, seed: int, deadline: float) -> None:
-    """Scan sub-lattice windows of the leftover graph, busclique in each window."""
-    family = graph.graph.get("family")
-    mappings = {"pegasus": _dgraphs.pegasus_sublattice_mappings,
-                "zephyr": _dgraphs.zephyr_sublattice_mappings,
-                "chimera": _dgraphs.chimera_sublattice_mappings}.get(family)
-    if mappings is None:
-        return
-    rows = graph.graph["rows"]
-    smallest = None
-    for m in range(2, rows):  # the smallest window whose ideal graph holds K_size
-        if clique_embedder(_tile(family, m, graph), seed=seed).largest_clique_size() >= size:
-            smallest = m
-            break
-    if smallest is None:
-        return
-    tile_nodes = list(_tile(family, smallest, graph).nodes)
-    for f in mappings(_tile(family, smallest, graph), graph):
-        while len(embs) < count and perf_counter() < deadline:
-            nodes = [q for q in map(f, tile_nodes) if q in residual]
-            if len(nodes) < size:
-                break
-            window = residual.subgraph(nodes).copy()
+def _smallest_tile(graph: nx.Graph, size: int, seed: int) -> Optional[int]:
+    """Rows of the smallest ideal sub-lattice of ``graph``'s family whose largest clique holds ``size``."""
+    for m in range(2, graph.graph.get("rows", 0)):
+        if clique_embedder(_tile(graph.graph["family"], m, graph), seed=seed).largest_clique_size() >= size:
+            return m
+    return None
+
+
+def _place(graph: nx.Graph, tile: nx.Graph, size: int, taken: set, found: list, count: int, seed: int,
+           deadline: float) -> None:
+    """One pass of ``tile``'s clique embedding over every sub-lattice offset of ``graph``."""
+    base = clique_embedder(tile, seed=seed).embed(size)
+    used = {q for chain in base.values() for q in chain}
+    couplers = [(u, v) for u, v in tile.edges if u in used and v in used]
+    tile_nodes = list(tile.nodes)
+    for f in getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph):
+        if len(found) >= count or perf_counter() > deadline:
+            return
+        if any(f(q) in taken for q in used):
+            continue
+        if all(graph.has_edge(f(u), f(v)) for u, v in couplers):  # no dead qubit or coupler there
+            emb = {v: tuple(f(q) for q in chain) for v, chain in base.items()}
+        else:  # a damaged window: busclique on the working qubits that are still free there
+            window = graph.subgraph(q for q in map(f, tile_nodes) if q in graph and q not in taken).copy()
             window.graph.update(graph.graph)
             emb = busgraph_cache(window, seed=seed).find_clique_embedding(size)
             if not emb:
-                break
-            embs.append(emb)
-            residual.remove_nodes_from(q for chain in emb.values() for q in chain)
-        if len(embs) >= count or perf_counter() >= deadline:
-            return
+                continue
+        found.append(emb)
+        taken.update(q for chain in emb.values() for q in chain)
+
+
+def _tiled(graph: nx.Graph, size: int, count: int, seed: int, deadline: float) -> list:
+    """Tile placements (see module docstring); a second pass with a one-row-larger tile
+    fills damaged regions, where the smallest tile rarely fits."""
+    if graph.graph.get("family") not in _MAPPINGS:
+        return []
+    rows = _smallest_tile(graph, size, seed)
+    found: list = []
+    taken: set = set()
+    for m in ([] if rows is None else [rows, rows + 1]):
+        if m < graph.graph["rows"]:
+            _place(graph, _tile(graph.graph["family"], m, graph), size, taken, found, count, seed, deadline)
+    return found
 
 
 def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
-                           ideal: bool = False, strategy: str = "greedy", seed: int = 0,
+                           ideal: bool = False, strategy: str = "tiled", seed: int = 0,
                            timeout: float = 120.0) -> List[dict]:
     """Disjoint clique embeddings of ``K_size`` on one target graph.
 
@@ -115,11 +140,8 @@ def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
             networkx graph (``ideal`` picks a profile's full graph).
         size: number of variables of each problem.
         count: how many embeddings are wanted (``None``: as many as fit).
-        strategy: ``'greedy'`` (busclique, remove used qubits, repeat) or
-            ``'windowed'`` (also tries busclique in each sub-lattice window just large
-            enough for one clique, sweeping the windows over the graph, then greedy on
-            what is left, and keeps whichever packs more: 10-40x slower; on the ideal
-            Z12 it fits 7 K65 where greedy fits 5).
+        strategy: ``'tiled'`` or ``'greedy'`` (see the module docstring); tiled falls
+            back to greedy on graphs without sub-lattice structure.
         seed: busclique seed.
         timeout: seconds for the whole search (checked between embeddings).
 
@@ -144,24 +166,12 @@ def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
         embedder = clique_embedder(graph, seed=seed)
         if size > embedder.largest_clique_size():
             embedder.embed(size)  # raises the EmbeddingError with the largest size
-        start = perf_counter()
         limit = count if count is not None else graph.number_of_nodes() // size
-        found = find_multiple_embeddings(
-            nx.complete_graph(size), graph, max_num_emb=limit,
-            embedder=_busclique_embedder(graph, seed), one_to_iterable=True, timeout=timeout)
-        if strategy == "windowed" and len(found) < limit:
-            # windows first (compact placements), then greedy on what is left; kept
-            # only when it beats plain greedy (it can lose on graphs with defects)
-            residual = nx.Graph(graph)
-            windowed: list = []
-            _window_pass(graph, residual, size, limit, windowed, seed, start + timeout)
-            if len(windowed) < limit:
-                windowed.extend(find_multiple_embeddings(
-                    nx.complete_graph(size), residual, max_num_emb=limit - len(windowed),
-                    embedder=_busclique_embedder(graph, seed), one_to_iterable=True,
-                    timeout=max(0.0, start + timeout - perf_counter())))
-            if len(windowed) > len(found):
-                found = windowed
+        found = _tiled(graph, size, limit, seed, perf_counter() + timeout) if strategy == "tiled" else []
+        if not found:
+            found = find_multiple_embeddings(
+                nx.complete_graph(size), graph, max_num_emb=limit,
+                embedder=_busclique_embedder(graph, seed), one_to_iterable=True, timeout=timeout)
         found = [{v: tuple(c) for v, c in emb.items()} for emb in found]
         used = [q for emb in found for c in emb.values() for q in c]
         if len(used) != len(set(used)):  # never hand out overlapping chains

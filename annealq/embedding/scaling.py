@@ -195,7 +195,9 @@ def _embed(spin, embedding, profile, strength):
     """The embedded problem, its qubit biases, and its non-chain coupler biases."""
     from dwave.embedding import embed_bqm
 
-    target = embed_bqm(spin, embedding, profile.graph(), chain_strength=strength or 0.0,
+    from .clique import used_adjacency
+
+    target = embed_bqm(spin, embedding, used_adjacency(profile.graph(), embedding), chain_strength=strength or 0.0,
                        smear_vartype=dimod.SPIN)
     chain_of = {q: v for v, chain in embedding.items() for q in chain}
     j_values = [bias for (p, q), bias in target.quadratic.items()

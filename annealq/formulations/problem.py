@@ -51,6 +51,8 @@ class LayerProblem:
             as an unsigned binary number, least significant first.
         target_field, target_energy: ``(n, f1)`` and ``(n,)``, ``C t_i`` and ``t_i^T G_ff t_i``
             when the target output comes from other inputs than ``G``'s (see above).
+        neuron_ids: ``(n,)`` each neuron's index in the whole layer (default ``0 .. n-1``);
+            a :meth:`subset` keeps them, so seeds and call groups follow the layer's neurons.
     """
 
     gram: np.ndarray
@@ -61,6 +63,7 @@ class LayerProblem:
     target_field: np.ndarray | None = None
     target_energy: np.ndarray | None = None
     meta: dict = field(default_factory=dict)
+    neuron_ids: np.ndarray | None = None
 
     def __post_init__(self):
         self.gram = np.asarray(self.gram, dtype=np.float64)
@@ -80,6 +83,9 @@ class LayerProblem:
             self.target_field = self.target @ self.gram
         if self.target_energy is None:
             self.target_energy = np.einsum("ij,ij->i", self.target, self.target_field)
+        self.neuron_ids = np.arange(n) if self.neuron_ids is None else np.asarray(self.neuron_ids, dtype=np.int64)
+        if self.neuron_ids.shape != (n,):
+            raise ValueError(f"neuron_ids must have one index per neuron ({n}), got shape {self.neuron_ids.shape}")
         self.target_field = np.asarray(self.target_field, dtype=np.float64).reshape(n, f1)
         self.target_energy = np.asarray(self.target_energy, dtype=np.float64).reshape(n)
         for name in ("gram", "target", "base", "coeffs", "target_field", "target_energy"):
@@ -106,10 +112,13 @@ class LayerProblem:
         return self.target.shape[1]
 
     def subset(self, neurons) -> "LayerProblem":
-        """The same problem restricted to some neurons (the Gram matrix is shared, not copied)."""
+        """The same problem restricted to some neurons (the Gram matrix is shared, not copied).
+
+        ``neurons`` index this problem's neurons; :attr:`neuron_ids` keeps their layer indices.
+        """
         return LayerProblem(self.gram, self.target[neurons], self.base[neurons], self.coeffs[neurons],
                             self.variable_weight, self.target_field[neurons], self.target_energy[neurons],
-                            self.meta)
+                            self.meta, self.neuron_ids[neurons])
 
     @cached_property
     def _first_variable(self) -> np.ndarray:

@@ -44,6 +44,17 @@ def bias_grid(bias: np.ndarray, bits: int = 8) -> Grid:
     return Grid(bits, np.full(b.shape[0], scale))
 
 
+def variables_per_weight(levels: int, bits: int, bias_bits: int | None = None) -> int:
+    """Binary variables each weight (and the bias) gets: ``log2(levels)``, capped by the grids.
+
+    >>> variables_per_weight(4, bits=1), variables_per_weight(8, bits=4, bias_bits=8)
+    (1, 3)
+    """
+    if levels not in LEVELS:
+        raise ValueError(f"levels={levels!r} is not supported: use one of {LEVELS} candidate levels per weight")
+    return min(int(np.log2(levels)), bits, *(() if bias_bits is None else (bias_bits,)))
+
+
 def augment(inputs: np.ndarray, with_bias: bool) -> np.ndarray:
     """``[X, 1]`` when the layer has a bias, else ``X`` (float64)."""
     x = np.asarray(inputs, dtype=np.float64)
@@ -98,9 +109,7 @@ def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid:
     if objective is None:
         objective = layer_objective(inputs, target, with_bias=bias is not None, float_inputs=float_inputs)
     gram = objective["gram"]
-    if levels not in LEVELS:
-        raise ValueError(f"levels={levels!r} is not supported: use one of {LEVELS} candidate levels per weight")
-    k = min(int(np.log2(levels)), *(g.bits for g in grids))
+    k = variables_per_weight(levels, *(g.bits for g in grids))
     base, coeffs = [], []
     for g, col in zip(grids, cols):
         first = window(g, col, 2**k)

@@ -21,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from annealq.compile.bqm import neuron_bqm, problem_hash, same_problem
 from annealq.config import QuantConfig
 from annealq.formulations import Grid, bias_grid, refit_bias, rounding_problem
 from annealq.methods.gptq import gptq
@@ -107,7 +108,19 @@ def quantize_layer(weight, bias, inputs, config: QuantConfig, *, float_inputs=No
     return LayerQuantization(qw, qb, wg, bg, energies, time.perf_counter() - start, info)
 
 
+def _current(problem, answers: dict[int, NeuronAnswer]) -> dict[int, NeuronAnswer]:
+    """The recorded answers whose problem is the one built now (same data, model and grids)."""
+    def same(i, answer):
+        built = neuron_bqm(problem, i)
+        if answer.bqm is not None:
+            return same_problem(answer.bqm, built)
+        return answer.problem_hash in (None, problem_hash(built))
+
+    return {i: a for i, a in answers.items() if i < problem.num_neurons and same(i, a)}
+
+
 def _qubo(problem, config, rtn, q_gptq, answers, on_answer, executor, bias_grid):
+    recorded, answers = len(answers), _current(problem, answers)
     warm = np.stack([problem.encode(rtn), problem.encode(q_gptq)], axis=1) if config.warm_start else None
     new = solve_layer(problem, config.route, num_reads=config.num_reads, num_sweeps=config.num_sweeps,
                       seed=config.seed, warm_starts=warm, workers=config.workers, executor=executor,
@@ -126,6 +139,7 @@ def _qubo(problem, config, rtn, q_gptq, answers, on_answer, executor, bias_grid)
     q = np.stack(candidates)[pick, np.arange(problem.num_neurons)]
     info = {"route": config.route, "levels": problem.meta["levels"], "variables": problem.num_variables,
             "dead_inputs": problem.meta["dead_inputs"], "resumed_neurons": len(answers),
+            "stale_answers_solved_again": recorded - len(answers),
             "route_best_energy": float(raw_best.sum()), "qubo_energy": float(errors[0].sum()),
             "neurons_kept_from_warm_start": int((pick > 0).sum())}
     return q, info

@@ -163,13 +163,14 @@ class RunStore:
                        list(row.values()))
 
     def answers(self, layer: str, config: QuantConfig) -> dict[int, NeuronAnswer]:
-        """The answers recorded for ``layer`` under ``config``, by neuron: what a rerun skips."""
+        """The answers recorded for ``layer`` under ``config``, by neuron: what a rerun may skip
+        (a rerun solves again those whose problem differs from the one it builds)."""
         out = {}
         for row in self.records(layer, config):
             sampleset = self.sampleset(row)
             state = np.array(json.loads(row["state"]), dtype=np.int8)
             out[row["neuron"]] = NeuronAnswer(row["neuron"], sampleset, state, row["energy"], row["seconds"],
-                                              self.bqm(row))
+                                              self.bqm(row), row["problem_hash"])
         return out
 
     def records(self, layer: str | None = None, config: QuantConfig | None = None) -> list[dict]:

@@ -40,7 +40,7 @@ from dwave.embedding import embed_bqm, unembed_sampleset
 
 from annealq.embedding import (CHAIN_BREAK_METHODS, chain_info, chain_strength_policy, clique_embedder, embedding_stats,
                                get_chain_break_method, pack_clique_embeddings, scale_to_profile,
-                               solve_by_blocks, target_graph)
+                               solve_by_blocks, target_graph, used_adjacency)
 from annealq.profiles import HardwareProfile, UnknownProfileError, list_profiles, load_profile
 from annealq.samplers.errors import (PrecisionWarning, RouteError, ServiceUnreachableError,
                                      SolverUnavailableError, TokenMissingError)
@@ -229,8 +229,8 @@ class QPUComposite(dimod.ComposedSampler):
         reports = []
         for bqm, emb in zip(bqms, embeddings):
             scaled, report = scale_to_profile(bqm, self.profile, policy, embedding=emb)
-            physical.update(embed_bqm(scaled, emb, self.graph, chain_strength=report.chain_strength or 0.0,
-                                      smear_vartype=dimod.SPIN))
+            physical.update(embed_bqm(scaled, emb, used_adjacency(self.graph, emb),
+                                      chain_strength=report.chain_strength or 0.0, smear_vartype=dimod.SPIN))
             reports.append(report)
         answer = self._call(physical, parameters)
         estimate = self._estimate(physical.num_variables, int(answer.record.num_occurrences.sum()))
@@ -322,23 +322,29 @@ class PackedQPUComposite(QPUComposite):
                      initial_states=None) -> Iterator[dimod.SampleSet]:
         """One SampleSet per neuron of ``problem`` (a LayerProblem), yielded call by call.
 
+        Calls group the layer's neurons by index (``problem.neuron_ids``): call ``c`` holds
+        neurons ``c * k .. c * k + k - 1`` and is seeded by its first one, so a resumed run
+        (a subset of the layer) sends the same calls as an uninterrupted one.
         ``initial_states`` are not used by a forward anneal (the caller polishes from them).
         """
         from annealq.compile.bqm import neuron_bqm
         from annealq.samplers.layer import neuron_seed
 
         n, m = problem.num_neurons, problem.num_variables
+        ids = problem.neuron_ids
         wanted = {"num_reads": num_reads, "num_sweeps": num_sweeps}
         params = {k: v for k, v in wanted.items() if k in self.parameters}
         if m > self.max_block:
             for i in range(n):
-                yield self.sample(neuron_bqm(problem, i), **params, **self._seed(neuron_seed(seed, i)))
+                yield self.sample(neuron_bqm(problem, i), **params, **self._seed(neuron_seed(seed, int(ids[i]))))
             return
-        embeddings = pack_clique_embeddings(self.profile, m, count=min(n, self.pack or n))
-        for start in range(0, n, len(embeddings)):
-            neurons = range(start, min(start + len(embeddings), n))
+        embeddings = pack_clique_embeddings(self.profile, m, count=self.pack)  # the same for any subset
+        per_call = len(embeddings)
+        calls = ids // per_call
+        for call in dict.fromkeys(calls.tolist()):
+            neurons = np.flatnonzero(calls == call)
             yield from self.sample_many([neuron_bqm(problem, i) for i in neurons], embeddings[:len(neurons)],
-                                        {**params, **self._seed(neuron_seed(seed, start))})
+                                        {**params, **self._seed(neuron_seed(seed, call * per_call))})
 
     def _seed(self, seed: int | None) -> dict:
         return {"seed": seed} if seed is not None and "seed" in self.parameters else {}

@@ -30,11 +30,22 @@ def route_names() -> list[str]:
 
 
 def parse_route(route: str) -> tuple[str, str | None]:
+    """``(name, argument)`` of a route string; ``a|b`` is short for ``fallback:a|b``.
+
+    >>> parse_route("mock-qpu:Advantage2_system1"), parse_route("qpu|sa")
+    (('mock-qpu', 'Advantage2_system1'), ('fallback', 'qpu|sa'))
+    """
     if not isinstance(route, str) or not route:
         raise ValueError(f"route must be a non-empty string such as 'sa', got {route!r}")
+    if "|" in route and not route.startswith("fallback:"):
+        route = f"fallback:{route}"
     name, _, arg = route.partition(":")
     if name not in _ROUTES:
         raise ValueError(f"unknown route {route!r}: available routes are {', '.join(route_names())}")
+    if name == "fallback":
+        for part in (arg or "").split("|"):
+            if part:
+                parse_route(part)
     return name, arg or None
 
 
