@@ -20,13 +20,14 @@ nearest here) runs from the annealed states and, for warm starts, from the start
 keeping the better per chain, so no read is worse than a descent from its start.  Reported
 energies are recomputed by ``LayerProblem.energies`` (or the BQM).
 
-Schedule, geometric per neuron from ``hot`` to ``cold``.  The worst-case bounds of
-:mod:`annealq.samplers.schedule` start far too hot and stop too warm on real layers (on a
-784-128 layer, 200 sweeps: 47% higher error at 4 bits, 20% at 2), so the ends are set
-from typical flips:
+Schedule, geometric per neuron from ``hot`` to ``cold``.  Worst-case flip-energy bounds
+(largest possible flip hot, 1% quantile of the coefficients cold) start far too hot and stop
+too warm on real layers (on a 784-128 layer, 200 sweeps: 47% higher error at 4 bits, 20% at
+2), so the ends are set from typical flips:
 
 - cold: rejects with probability 99% a tenth of a typical step's own energy (the median of
-  ``c_k^2 G_kk``; :func:`cold_betas`); for a plain BQM, ``beta_range(bqm)``'s cold end;
+  ``c_k^2 G_kk``; :func:`cold_betas`); for a plain BQM, which has no shared matrix, it
+  rejects the 1% quantile of its nonzero coefficients with probability 99% (:func:`bqm_cold_beta`);
 - hot, random starts: accepts a tenth of the median flip of the starting states with
   probability 1/2 (:func:`typical_flip_betas`);
 - hot, warm starts: ``cold / WARM_SPAN``: hotter restarts lose the warm start's structure.
@@ -65,7 +66,6 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from annealq.formulations.problem import LayerProblem
-from annealq.samplers.schedule import beta_range as bqm_beta_range
 
 BLOCK = 64
 NUM_SWEEPS = 1000  # random starts match the one-neuron annealer's error (table above)
@@ -74,6 +74,8 @@ COLD_FRACTION = 0.1  # the cold end rejects this fraction of a typical step's en
 HOT_FRACTION = 0.1  # the hot end accepts this fraction of the median starting flip with probability 1/2
 SPARSE_CHAINS = 0.3  # below this fraction of chains moved in a block, update only their fields
 FROZEN_SWEEPS = 10  # annealing stops early after this many sweeps in which no chain changed
+TABU_TENURE = 20  # a flipped variable stays tabu this many steps (at most a quarter of the variables), plus 0-2
+MIN_TABU_STEPS = 100  # tabu steps by default: the number of variables, at least this
 
 
 def cold_betas(coeffs: np.ndarray, quadratic: np.ndarray) -> np.ndarray:
@@ -81,6 +83,14 @@ def cold_betas(coeffs: np.ndarray, quadratic: np.ndarray) -> np.ndarray:
     own = coeffs**2 * np.diag(quadratic)
     typical = np.array([np.median(row[row > 0]) if np.any(row > 0) else 0.0 for row in own])
     return np.divide(np.log(100.0), COLD_FRACTION * typical, out=np.ones(len(own)), where=typical > 0)
+
+
+def bqm_cold_beta(binary: dimod.BinaryQuadraticModel) -> float:
+    """``log(100) / q``, ``q`` the 1% quantile of a binary BQM's nonzero ``|h|`` and ``|J|`` (1 when none)."""
+    linear, (_, _, quadratic), _ = binary.to_numpy_vectors()
+    biases = np.abs(np.concatenate([linear, quadratic]))
+    biases = biases[biases > 0]
+    return float(np.log(100.0) / np.quantile(biases, 0.01)) if biases.size else 1.0
 
 
 def geometric_betas(ranges: np.ndarray, num_sweeps: int) -> np.ndarray:
@@ -148,6 +158,49 @@ class _Chains:
             changed = changed or moved.size > 0
         return changed
 
+    def refresh(self) -> None:
+        """Recompute every field from the current states (drops rounding drift)."""
+        u = self.coeffs * (self.a * self.coeffs < 0)
+        self.field = np.ascontiguousarray(self.ratio + 2.0 * self.g0 @ u, dtype=self.dtype)
+
+    def tabu(self, steps: int, rng: np.random.Generator) -> None:
+        """Tabu search; every chain ends in the best state it saw.
+
+        Each step every chain makes its best single flip, uphill too, among the variables not
+        flipped in its last ``tenure`` steps (a tabu move is allowed when it reaches a new best).
+        """
+        m, chains = self.a.shape
+        if steps <= 0 or not self.a.size:
+            return
+        tenure = max(1, min(TABU_TENURE, m // 4))
+        cols = np.arange(chains)
+        dead = self.a == 0  # c_k = 0: flipping changes nothing, never a move
+        energy = self.energies()
+        best, best_a = energy.copy(), self.a.copy()
+        until = np.zeros((m, chains), np.int64)  # a variable is tabu while until > step
+        for step in range(steps):
+            de = self.a * self.field / 2.0
+            blocked = (until > step) & (de >= best - energy)
+            blocked |= dead
+            de[blocked] = np.inf
+            k = np.argmin(de, axis=0)
+            d = de[k, cols]
+            moving = np.isfinite(d)
+            if not moving.all():
+                k, c, d = k[moving], cols[moving], d[moving]
+            else:
+                c = cols
+            self.field[:, c] += self.g0[:, k] * self.a[k, c]
+            self.a[k, c] *= -1
+            energy[c] += d
+            until[k, c] = step + 1 + tenure + rng.integers(0, 3, c.size)
+            better = energy < best
+            if better.any():
+                best[better] = energy[better]
+                best_a[:, better] = self.a[:, better]
+        self.a = best_a
+        self.refresh()
+
     def descend(self) -> None:
         """Steepest descent: every chain flips its most negative ``dE`` until none is negative."""
         live = np.arange(self.a.shape[1] if self.a.size else 0)
@@ -167,13 +220,18 @@ def typical_flip_betas(chains: _Chains, n: int) -> np.ndarray:
     return np.divide(np.log(2.0), HOT_FRACTION * median, out=np.full(n, np.inf), where=median > 0)
 
 
+def default_tabu_steps(num_variables: int) -> int:
+    return max(MIN_TABU_STEPS, num_variables)
+
+
 def anneal(quadratic, coeffs, linear, states, cold, num_sweeps: int, rng: np.random.Generator, *,
-           warm: bool = False, ranges=None) -> tuple[np.ndarray, np.ndarray]:
+           warm: bool = False, ranges=None, tabu_steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Anneal chains from ``states`` ``(n, reads, m)``; final states (same shape) and ``(hot, cold)`` per neuron.
 
     ``quadratic``: the shared ``(m, m)`` matrix; ``coeffs``, ``linear``: ``(n, m)``; ``cold``:
     ``(n,)`` cold ends; ``warm``: the states are warm starts (start colder, never end worse);
-    ``ranges``: ``(n, 2)`` explicit ``(hot, cold)`` overriding the schedule.
+    ``ranges``: ``(n, 2)`` explicit ``(hot, cold)`` overriding the schedule; ``tabu_steps``:
+    the tabu search after annealing (default :func:`default_tabu_steps`, 0: none).
     """
     n, reads, m = states.shape
     start = states.reshape(n * reads, m)
@@ -190,7 +248,9 @@ def anneal(quadratic, coeffs, linear, states, cold, num_sweeps: int, rng: np.ran
         frozen = 0 if chains.sweep(thresholds) else frozen + 1
         if frozen == FROZEN_SWEEPS:
             break
-    candidates = [chains.states()] + ([start] if warm else [])
+    searched = _Chains(quadratic, coeffs, linear, chains.states(), np.float64)
+    searched.tabu(default_tabu_steps(m) if tabu_steps is None else tabu_steps, rng)
+    candidates = [searched.states()] + ([start] if warm else [])
     return descend_best(quadratic, coeffs, linear, candidates).reshape(n, reads, m), ranges
 
 
@@ -226,14 +286,16 @@ class BatchedAnnealer(dimod.Sampler):
         -3.0
     """
 
-    parameters = {"num_reads": [], "num_sweeps": [], "seed": [], "initial_states": [], "beta_range": []}
+    parameters = {"num_reads": [], "num_sweeps": [], "tabu_steps": [], "seed": [], "initial_states": [],
+                  "beta_range": []}
     properties: dict = {}
+    polished = True  # every read ends descended, no worse than its start (solve_layer skips its polish)
 
     def __init__(self, blas_threads: int = 1):
         self.blas_threads = blas_threads
 
     def sample_layer(self, problem: LayerProblem, *, num_reads: int = 10, num_sweeps: int = NUM_SWEEPS,
-                     seed=None, initial_states=None) -> list[dimod.SampleSet]:
+                     tabu_steps: int | None = None, seed=None, initial_states=None) -> list[dimod.SampleSet]:
         """One SampleSet per neuron: variables ``0 .. m-1``, energies = reconstruction errors.
 
         ``initial_states`` ``(n, s, m)`` are tiled over the reads; no read ends worse than its start.
@@ -245,16 +307,18 @@ class BatchedAnnealer(dimod.Sampler):
         with threadpool_limits(self.blas_threads, user_api="blas"):
             states, ranges = anneal(problem.shared_quadratic, problem.coeffs, problem.linear, states,
                                     cold_betas(problem.coeffs, problem.shared_quadratic), num_sweeps, rng,
-                                    warm=initial_states is not None)
+                                    warm=initial_states is not None, tabu_steps=tabu_steps)
         energies = problem.energies(states)
         seconds = time.perf_counter() - start
+        steps = default_tabu_steps(m) if tabu_steps is None else tabu_steps
         return [dimod.SampleSet.from_samples(
             (states[i], range(m)), dimod.BINARY, energies[i],
             info={"beta_range": (float(ranges[i, 0]), float(ranges[i, 1])), "num_sweeps": num_sweeps,
-                  "seconds": seconds / n, "layer_seconds": seconds}) for i in range(n)]
+                  "tabu_steps": steps, "seconds": seconds / n, "layer_seconds": seconds}) for i in range(n)]
 
     def sample(self, bqm: dimod.BinaryQuadraticModel, *, num_reads: int = 10, num_sweeps: int = NUM_SWEEPS,
-               seed=None, initial_states=None, beta_range=None, **kwargs) -> dimod.SampleSet:
+               tabu_steps: int | None = None, seed=None, initial_states=None, beta_range=None,
+               **kwargs) -> dimod.SampleSet:
         """Anneal one BQM of any vartype and labels; ``beta_range`` = ``(hot, cold)`` overrides the schedule."""
         self.remove_unknown_kwargs(**kwargs)
         start = time.perf_counter()
@@ -267,11 +331,11 @@ class BatchedAnnealer(dimod.Sampler):
         ranges = None if beta_range is None else np.asarray(beta_range, dtype=np.float64).reshape(1, 2)
         with threadpool_limits(self.blas_threads, user_api="blas"):
             states, ranges = anneal(quadratic, np.ones((1, len(labels))), linear[None], states,
-                                    np.array([bqm_beta_range(binary)[1]]), num_sweeps, rng,
-                                    warm=init is not None, ranges=ranges)
+                                    np.array([bqm_cold_beta(binary)]), num_sweeps, rng,
+                                    warm=init is not None, ranges=ranges, tabu_steps=tabu_steps)
         samples = states[0] if bqm.vartype is dimod.BINARY else 2 * states[0] - 1
         info = {"beta_range": (float(ranges[0, 0]), float(ranges[0, 1])), "num_sweeps": num_sweeps,
-                "seconds": time.perf_counter() - start}
+                "tabu_steps": default_tabu_steps(len(labels)) if tabu_steps is None else tabu_steps, "seconds": time.perf_counter() - start}
         return dimod.SampleSet.from_samples_bqm((samples, labels), bqm, info=info)
 
 
