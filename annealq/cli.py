@@ -194,8 +194,9 @@ def compare(run_dir, out, reads_factor, sweeps_factor, tolerance, no_accuracy):
     bars: dict[str, tqdm] = {}
 
     def progress(stage, done, total):
-        bar = bars.setdefault(stage, tqdm(total=total, desc=stage, unit="neuron", leave=False))
-        bar.update(done - bar.n)
+        if stage not in bars:
+            bars[stage] = tqdm(total=total, desc=stage, unit="neuron", leave=False)
+        bars[stage].update(done - bars[stage].n)
 
     try:
         report = compare_run(run_dir, budgets=budgets, tolerance=tolerance, accuracy=not no_accuracy,

@@ -1,0 +1,115 @@
+"""Models decoded from a recorded run and from local re-solves of it, and their test accuracy.
+
+The recorded side is rebuilt exactly by resuming :func:`annealq.quantize` on the run's
+records: every neuron answer comes from the store, nothing is solved or sent.  The SA sides
+run the whole pipeline again on route ``sa``.
+
+Example:
+    >>> import tempfile, torch, annealq
+    >>> from annealq.data import load_dataset
+    >>> from annealq.records import RunStore
+    >>> data = load_dataset("digits")
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <...>
+    >>> model = torch.nn.Sequential(torch.nn.Linear(64, 3), torch.nn.ReLU(), torch.nn.Linear(3, 10))
+    >>> store, config = RunStore(tempfile.mkdtemp()), annealq.QuantConfig(bits=4, num_reads=2, num_sweeps=50)
+    >>> _ = annealq.quantize(model, data.x_train[:64], config, store=store)
+    >>> scores = decoded_accuracy(store, config, model, data, data.x_train[:64], {"sa": (2, 50)})
+    >>> scores["note"], sorted(scores["qpu"])
+    (None, ['accuracy', 'recon_error'])
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Callable
+
+from annealq.config import QuantConfig
+from annealq.records import RunStore
+
+#: Calibration samples of a run whose run.json does not say (``annealq quantize``'s default).
+DEFAULT_CALIBRATION_SIZE = 256
+
+
+def run_info(run_dir) -> dict:
+    """``RUN_DIR/run.json`` (what ``annealq quantize`` ran), or ``{}`` for a run stored through the API."""
+    path = Path(run_dir) / "run.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def run_model(run_dir, model=None, data=None):
+    """``(model, data, calibration)`` of a run, or None when neither given nor named by run.json.
+
+    By default the model is :func:`annealq.nn.models.pretrained_mlp` on the dataset, seed
+    and sizes of ``run.json`` (trained once, cached); the calibration set is the first
+    ``calibration_size`` training samples either way.
+    """
+    from annealq.data import load_dataset
+    from annealq.nn.models import pretrained_mlp
+
+    info = run_info(run_dir)
+    if model is None:
+        if "dataset" not in info:
+            return None
+        seed = info.get("seed", 0)
+        data = load_dataset(info["dataset"], info.get("data_root"), seed=seed)
+        model = pretrained_mlp(data, info.get("model_sizes"), seed=seed)
+    return model, data, data.x_train[:info.get("calibration_size", DEFAULT_CALIBRATION_SIZE)]
+
+
+class _Recorded:
+    """The recorded answers of one config, offered to :func:`annealq.quantize` as its store.
+
+    The rebuild runs under a cheap local route: a neuron missing from the records, or whose
+    record does not match the problem rebuilt (another model or data), is solved there and
+    counted, never sent to a QPU.
+    """
+
+    def __init__(self, store: RunStore, config: QuantConfig):
+        self.store, self.config, self.solved_again = store, config, 0
+
+    def answers(self, layer, config):
+        return self.store.answers(layer, self.config)
+
+    def save(self, layer, config, answer):
+        self.solved_again += 1
+
+
+def decoded_accuracy(store: RunStore, config: QuantConfig, model, data, calibration,
+                     sa_budgets: dict[str, tuple[int, int]],
+                     progress: Callable[[], None] | None = None) -> dict:
+    """Test accuracy and summed reconstruction error of the model decoded from each side.
+
+    ``qpu``: the run's own model rebuilt from its records under ``config``.  Each entry of
+    ``sa_budgets`` (``name: (num_reads, num_sweeps)``): the whole pipeline again on route
+    ``sa`` with that budget (same grids, warm starts and polish).  When layers take the
+    quantized outputs of the layers before them (``inputs="quantized"``, the default), a
+    layer's problems depend on how those layers were solved, so past the first layer the SA
+    pipelines solve other problems than the records hold: their accuracy is an end-to-end
+    figure, not a per-problem one.
+
+    Returns ``{"float": accuracy, "qpu": {...}, name: {...}, "note": str | None}``, each
+    side ``{"accuracy", "recon_error"}``; ``note`` says why the ``qpu`` figures are None
+    (records missing, or of another model or data).  ``progress()`` is called per SA neuron.
+    """
+    from annealq.nn.models import accuracy
+    from annealq.nn.quantize import quantize
+
+    out = {"float": accuracy(model, data.x_test, data.y_test), "note": None,
+           "qpu": {"accuracy": None, "recon_error": None}}
+    recorded = _Recorded(store, config)
+    rebuilt = quantize(model, calibration, dataclasses.replace(config, route="steepest"), store=recorded)
+    if recorded.solved_again:
+        out["note"] = (f"{recorded.solved_again} neurons are missing from the records or do not match the problems "
+                       "rebuilt from the model and data (an unfinished run, or another model, dataset or "
+                       "calibration set): finish the run, or pass its own model and data")
+    else:
+        out["qpu"] = {"accuracy": accuracy(rebuilt.model, data.x_test, data.y_test),
+                      "recon_error": rebuilt.recon_error}
+    step = (lambda layer, done: progress()) if progress else None
+    for name, (reads, sweeps) in sa_budgets.items():
+        result = quantize(model, calibration, dataclasses.replace(config, route="sa", num_reads=reads,
+                                                                  num_sweeps=sweeps), progress=step)
+        out[name] = {"accuracy": accuracy(result.model, data.x_test, data.y_test), "recon_error": result.recon_error}
+    return out
