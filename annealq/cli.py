@@ -51,6 +51,8 @@ def _qpu_like(route: str) -> bool:
 @click.option("--num-reads", default=20, show_default=True)
 @click.option("--num-sweeps", default=1000, show_default=True)
 @click.option("--workers", default=1, show_default=True, help="processes for per-neuron routes")
+@click.option("--chain-strength", type=float, default=4.0, show_default=True,
+              help="QPU routes: prefactor of uniform torque compensation")
 @click.option("--scheduler", default=None, help="Dask scheduler address: solve neurons on that cluster")
 @click.option("--dry-run", is_flag=True, help="print per layer what a QPU route would embed, send and cost; solve nothing")
 @click.option("--profile", default=None, help="hardware profile for --dry-run (default: the route's, else "
@@ -58,7 +60,7 @@ def _qpu_like(route: str) -> bool:
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="run folder (default: a new runs/<time>); an existing run folder resumes")
 def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, levels, scale, num_reads, num_sweeps,
-             workers, scheduler, dry_run, profile, out):
+             workers, chain_strength, scheduler, dry_run, profile, out):
     """Quantize the reference MLP with each method and bit-width; print the table, write the report.
 
     Every QUBO neuron answer is recorded in the run folder as it arrives (``records.sqlite``),
@@ -70,7 +72,7 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, l
     bit_list, method_list = _int_list(bits), [m.strip() for m in methods.split(",") if m.strip()]
     try:
         config = QuantConfig(route=route, seed=seed, levels=levels, scale=scale, num_reads=num_reads,
-                             num_sweeps=num_sweeps, workers=workers)
+                             num_sweeps=num_sweeps, workers=workers, chain_strength=chain_strength)
         for b in bit_list:
             QuantConfig(bits=b)
         for m in method_list:
@@ -241,12 +243,14 @@ def study():
 @click.option("--bits", default=None, help="bit-widths, e.g. 1-8 or 1,2,4 (default: 1-8 rounding, 1-20 fixed point)")
 @click.option("--neurons", default=128, show_default=True, help="neurons (classes) of the layer whose QPU calls count")
 @click.option("--num-reads", default=100, show_default=True, help="reads per QPU call in the time estimate")
-@click.option("--pack/--no-pack", default=True, show_default=True, help="pack neurons on disjoint cliques per call")
+@click.option("--pack-limit", default="40", show_default=True,
+              help="pack QUBOs of up to this many variables several per call (0: never; none: all that fit, slow)")
 @click.option("--plot-fan-in", default=32, show_default=True, help="fan-in of the per-bits figures")
 @click.option("--full", is_flag=True, help="also print every point, not only the summary tables")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="output folder (default: runs/study-embedding-<time>)")
-def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_reads, pack, plot_fan_in, full, out):
+def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_reads, pack_limit, plot_fan_in, full,
+              out):
     """Embedding cost per bit-width: qubits, chains, fit, packing, QPU calls and time, coupling range.
 
     For each profile, graph, formulation, fan-in and bit-width; prints summary tables and writes
@@ -264,7 +268,8 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
             profiles=None if profile_names is None else [p.strip() for p in profile_names.split(",") if p.strip()],
             fan_ins=fan_in_list, bits=None if bits is None else _bit_list(bits),
             formulations=[f.strip().replace("-", "_") for f in formulations.split(",") if f.strip()],
-            neurons=neurons, yield_models=[g == "yield" for g in graph_names], num_reads=num_reads, pack=pack)
+            neurons=neurons, yield_models=[g == "yield" for g in graph_names], num_reads=num_reads,
+            pack_limit=None if pack_limit.lower() == "none" else int(pack_limit))
     except ValueError as err:  # UnknownProfileError included
         raise click.UsageError(str(err)) from err
     if full:

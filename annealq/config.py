@@ -41,6 +41,12 @@ class QuantConfig:
             answer is worse than either.
         workers: processes for per-neuron routes.
         gptq_damp: GPTQ's Hessian damping, a fraction of the mean diagonal.
+        chain_strength: prefactor of uniform torque compensation on routes that embed (QPU
+            routes). dwave-system's generic 1.414 leaves 27-62% of the chains of digits' int4
+            neuron cliques (chains of 7-13 qubits) broken and raw energies 12-68x simulated
+            annealing's; 4.0 brings breaks to 0-12% and energies to 4.6-17x
+            (benchmarks/chain_strength.py, mock QPU: re-tune on hardware with
+            ``annealq.embedding.tune_chain_strength``).
     """
 
     bits: int = 4
@@ -56,6 +62,7 @@ class QuantConfig:
     warm_start: bool = True
     workers: int = 1
     gptq_damp: float = 0.01
+    chain_strength: float = 4.0
 
     def __post_init__(self):
         check_bits(self.bits)
@@ -72,6 +79,9 @@ class QuantConfig:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)!r}")
         if not 0 <= self.gptq_damp < 1:
             raise ValueError(f"gptq_damp must lie in [0, 1), got {self.gptq_damp!r}")
+        if not (isinstance(self.chain_strength, (int, float)) and self.chain_strength > 0):
+            raise ValueError(f"chain_strength (a prefactor of uniform torque compensation) must be positive, "
+                             f"got {self.chain_strength!r}")
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -300,3 +300,17 @@ def test_digits_through_the_mock_qpu_matches_local_annealing():
         scores[route] = accuracy(result.model, data.x_test, data.y_test)
     assert abs(scores["sa"] - scores[f"mock-qpu:{PROFILE}"]) <= 0.01, scores
     assert scores["sa"] > 0.95, scores
+
+
+@pytest.mark.parametrize("packed", [False, True])
+def test_quantization_chain_strength_reaches_the_route(small_profile, packed):
+    from annealq.embedding import fixed
+
+    problem = neuron_problem(np.random.default_rng(3), n=3, f=4)
+    route = f"mock-qpu{'-packed' if packed else ''}:{small_profile}"
+    for answer in solve_layer(problem, route, num_reads=5, seed=0, chain_strength=fixed(0.25)):
+        info = answer.sampleset.info
+        assert info["chain_strength"] == pytest.approx(0.25 * info["scaling"]["scale"])
+    assert solve_layer(problem, "sa", num_reads=5, seed=0, chain_strength=fixed(0.25))  # ignored by local routes
+    with pytest.raises(ValueError, match="chain_strength"):
+        annealq.QuantConfig(chain_strength=0)

@@ -119,12 +119,19 @@ def _current(problem, answers: dict[int, NeuronAnswer]) -> dict[int, NeuronAnswe
     return {i: a for i, a in answers.items() if i < problem.num_neurons and same(i, a)}
 
 
+def _chain_strength(config: QuantConfig):
+    """The config's chain-strength prefactor as a policy, for routes that embed."""
+    from annealq.embedding import chain_strength_policy
+
+    return chain_strength_policy("uniform_torque_compensation", prefactor=config.chain_strength)
+
+
 def _qubo(problem, config, rtn, q_gptq, answers, on_answer, executor, bias_grid):
     recorded, answers = len(answers), _current(problem, answers)
     warm = np.stack([problem.encode(rtn), problem.encode(q_gptq)], axis=1) if config.warm_start else None
     new = solve_layer(problem, config.route, num_reads=config.num_reads, num_sweeps=config.num_sweeps,
                       seed=config.seed, warm_starts=warm, workers=config.workers, executor=executor,
-                      skip=set(answers), on_answer=on_answer)
+                      skip=set(answers), on_answer=on_answer, chain_strength=_chain_strength(config))
     solved = {**answers, **{a.neuron: a for a in new}}
     states = np.stack([solved[i].state for i in range(problem.num_neurons)])
     raw_best = np.array([solved[i].sampleset.first.energy for i in range(problem.num_neurons)])

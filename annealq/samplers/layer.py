@@ -59,14 +59,15 @@ def ordered_states(sampleset: dimod.SampleSet, num_variables: int) -> np.ndarray
     return sampleset.record.sample[:, columns]
 
 
-def route_parameters(sampler: dimod.Sampler, *, num_reads: int, num_sweeps: int, seed: int | None) -> dict:
+def route_parameters(sampler: dimod.Sampler, *, num_reads: int, num_sweeps: int, seed: int | None,
+                     chain_strength=None) -> dict:
     """The parameters a route understands; annealers keep their own default schedule.
 
     dwave-samplers' default ``beta_range`` beat a schedule set from the neuron QUBO's
     worst-case flip energies by 1.7-2.1x in raw energy on a 784-128 layer (10,000 uniform
     inputs, int4 and int2, 10 reads x 1000 sweeps) and was at most 9% worse on digits' layers.
     """
-    wanted = {"num_reads": num_reads, "num_sweeps": num_sweeps, "seed": seed}
+    wanted = {"num_reads": num_reads, "num_sweeps": num_sweeps, "seed": seed, "chain_strength": chain_strength}
     return {k: v for k, v in wanted.items() if k in sampler.parameters and v is not None}
 
 
@@ -101,7 +102,8 @@ def solve_chunk(problem: LayerProblem, route: str, neurons: list[int], params: d
         bqm = neuron_bqm(problem, i)
         start = time.perf_counter()
         kwargs = route_parameters(sampler, seed=neuron_seed(params.get("seed"), neuron),
-                                  num_reads=params["num_reads"], num_sweeps=params["num_sweeps"])
+                                  num_reads=params["num_reads"], num_sweeps=params["num_sweeps"],
+                                  chain_strength=params.get("chain_strength"))
         sampleset = sampler.sample(bqm, **kwargs)
         sampleset.resolve()
         warm = None if warm_starts is None else warm_starts[i]
@@ -116,7 +118,7 @@ def _chunks(items: list[int], count: int) -> list[list[int]]:
 def solve_layer(problem: LayerProblem, route: str = "sa", *, num_reads: int = 20, num_sweeps: int = 1000,
                 seed: int | None = None, warm_starts: np.ndarray | None = None, workers: int = 1,
                 executor: Executor | None = None, skip: Iterable[int] = (),
-                on_answer: Callable[[NeuronAnswer], None] | None = None) -> list[NeuronAnswer]:
+                on_answer: Callable[[NeuronAnswer], None] | None = None, chain_strength=None) -> list[NeuronAnswer]:
     """Solve the neurons of ``problem`` not in ``skip``; answers in neuron order.
 
     Args:
@@ -125,9 +127,10 @@ def solve_layer(problem: LayerProblem, route: str = "sa", *, num_reads: int = 20
         executor: a ``concurrent.futures.Executor`` to run chunks of neurons on.
         on_answer: called in this process with each answer as it arrives (records, progress),
             so an error later in the layer loses nothing already solved.
+        chain_strength: a chain-strength policy for routes that embed (QPU routes); others ignore it.
     """
     todo = [i for i in range(problem.num_neurons) if i not in set(skip)]
-    params = {"num_reads": num_reads, "num_sweeps": num_sweeps, "seed": seed}
+    params = {"num_reads": num_reads, "num_sweeps": num_sweeps, "seed": seed, "chain_strength": chain_strength}
     answers: list[NeuronAnswer] = []
 
     def take(batch):
@@ -142,8 +145,10 @@ def solve_layer(problem: LayerProblem, route: str = "sa", *, num_reads: int = 20
     if hasattr(probe, "sample_layer"):
         sub = problem.subset(todo)
         start = time.perf_counter()
+        own = {"chain_strength": chain_strength} if chain_strength is not None and "chain_strength" in probe.parameters \
+            else {}
         samplesets = probe.sample_layer(sub, num_reads=num_reads, num_sweeps=num_sweeps, seed=seed,
-                                        initial_states=None if warm_starts is None else warm_starts[todo])
+                                        initial_states=None if warm_starts is None else warm_starts[todo], **own)
         seconds = (time.perf_counter() - start) / len(todo)
         # A route that descends every read and keeps each read no worse than its start needs
         # no second polish, as long as every warm start was some read's start.

@@ -38,9 +38,9 @@ import dimod
 import numpy as np
 from dwave.embedding import embed_bqm, unembed_sampleset
 
-from annealq.embedding import (CHAIN_BREAK_METHODS, chain_info, chain_strength_policy, clique_embedder, embedding_stats,
-                               get_chain_break_method, pack_clique_embeddings, scale_to_profile,
-                               solve_by_blocks, target_graph, used_adjacency)
+from annealq.embedding import (CHAIN_BREAK_METHODS, chain_info, chain_strength_policy,
+                               clique_embedder, embedding_stats, get_chain_break_method, pack_clique_embeddings,
+                               scale_to_profile, solve_by_blocks, target_graph, used_adjacency)
 from annealq.profiles import HardwareProfile, UnknownProfileError, list_profiles, load_profile
 from annealq.samplers.errors import (PrecisionWarning, RouteError, ServiceUnreachableError,
                                      SolverUnavailableError, TokenMissingError)
@@ -142,7 +142,8 @@ class QPUComposite(dimod.ComposedSampler):
             the child's own properties, see :func:`solver_profile`).
         route: the route name written into every answer's ``info``.
         chain_strength: an ``annealq.embedding.chains`` policy, its name, or a number
-            (spin units); default uniform torque compensation.
+            (spin units); default uniform torque compensation (quantization passes its own
+            prefactor, :attr:`annealq.QuantConfig.chain_strength`).
         chain_break_method: ``majority_vote`` (default), ``minimize_energy``, ``discard``
             or ``weighted_random``.
         block_size: largest problem sent in one piece (default: the largest clique);
@@ -319,13 +320,14 @@ class PackedQPUComposite(QPUComposite):
         self.pack = pack
 
     def sample_layer(self, problem, *, num_reads: int, num_sweeps: int, seed: int | None,
-                     initial_states=None) -> Iterator[dimod.SampleSet]:
+                     initial_states=None, chain_strength=None) -> Iterator[dimod.SampleSet]:
         """One SampleSet per neuron of ``problem`` (a LayerProblem), yielded call by call.
 
         Calls group the layer's neurons by index (``problem.neuron_ids``): call ``c`` holds
         neurons ``c * k .. c * k + k - 1`` and is seeded by its first one, so a resumed run
         (a subset of the layer) sends the same calls as an uninterrupted one.
-        ``initial_states`` are not used by a forward anneal (the caller polishes from them).
+        ``initial_states`` are not used by a forward anneal (the caller polishes from them);
+        ``chain_strength`` overrides the composite's policy.
         """
         from annealq.compile.bqm import neuron_bqm
         from annealq.samplers.layer import neuron_seed
@@ -334,9 +336,10 @@ class PackedQPUComposite(QPUComposite):
         ids = problem.neuron_ids
         wanted = {"num_reads": num_reads, "num_sweeps": num_sweeps}
         params = {k: v for k, v in wanted.items() if k in self.parameters}
+        own = {} if chain_strength is None else {"chain_strength": chain_strength}
         if m > self.max_block:
             for i in range(n):
-                yield self.sample(neuron_bqm(problem, i), **params, **self._seed(neuron_seed(seed, int(ids[i]))))
+                yield self.sample(neuron_bqm(problem, i), **params, **own, **self._seed(neuron_seed(seed, int(ids[i]))))
             return
         embeddings = pack_clique_embeddings(self.profile, m, count=self.pack)  # the same for any subset
         per_call = len(embeddings)
@@ -344,7 +347,7 @@ class PackedQPUComposite(QPUComposite):
         for call in dict.fromkeys(calls.tolist()):
             neurons = np.flatnonzero(calls == call)
             yield from self.sample_many([neuron_bqm(problem, i) for i in neurons], embeddings[:len(neurons)],
-                                        {**params, **self._seed(neuron_seed(seed, call * per_call))})
+                                        {**params, **self._seed(neuron_seed(seed, call * per_call))}, **own)
 
     def _seed(self, seed: int | None) -> dict:
         return {"seed": seed} if seed is not None and "seed" in self.parameters else {}
