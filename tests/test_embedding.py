@@ -135,6 +135,16 @@ def test_pack_clique_embeddings_are_disjoint(z12):
         pack_clique_embeddings(z12, 185, ideal=True)
 
 
+@pytest.mark.parametrize("strategy", ["tiled", "greedy"])
+def test_packing_on_a_damaged_graph_gives_valid_disjoint_cliques(z12, strategy):
+    graph = z12.graph()  # the modelled yield: dead qubits and couplers
+    embs = pack_clique_embeddings(z12, 9, count=6, strategy=strategy)
+    assert len(embs) == 6
+    used = [q for emb in embs for chain in emb.values() for q in chain]
+    assert len(used) == len(set(used)) and set(used) <= set(graph)
+    assert all(verify_embedding(emb, nx.complete_graph(9), graph) for emb in embs)
+
+
 def test_packed_answers_unpack_to_the_one_by_one_energies(z12, z12_mock):
     bqms = [random_qubo(5, seed) for seed in range(3)]
     bqms[1] = bqms[1].relabel_variables({i: f"v{i}" for i in range(5)}, inplace=False)

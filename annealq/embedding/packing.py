@@ -8,11 +8,12 @@ graph. :func:`pack_clique_embeddings` finds them in one of two ways:
   of the topology that holds it (ideal graph, a ~0.1 s cache), and dwave-graphs'
   sub-lattice mappings place that embedding at every offset of the QPU graph; a placement
   is kept when its qubits are free and every coupler among them works, else busclique
-  re-embeds that window of the damaged graph; a second pass with a one-row-larger tile
-  fills what is left.  Deterministic and fast where many small cliques fit (measured, all
-  that fit, modelled yield: Advantage_system4.1 49 K17 in 5 s where greedy finds 63 in
-  100 s; Advantage2_system1 40 K17 in 1 s, greedy 44 in 72 s), but it packs fewer large
-  cliques (4 K65 in 4 s on Advantage_system4.1 where greedy finds 6 in 13 s).
+  re-embeds that window of the damaged graph (at most ``MAX_REPAIRS`` windows a pass); a
+  second pass with a one-row-larger tile fills what is left.  Deterministic, and fast where
+  greedy is slow (measured on the modelled-yield graphs, 2 busy cores: K17 on
+  Advantage_system4.1 49 in 8 s where greedy finds 63 in 100 s, on Advantage2_system1 33
+  in 2 s, greedy 44 in 72 s; K65 4-5 in 2-5 s on every profile, greedy 5-6 in 13-16 s),
+  at the price of fewer cliques where they are large.
 - ``'greedy'``: minorminer's
   :func:`~minorminer.utils.parallel_embeddings.find_multiple_embeddings` (busclique,
   remove the used qubits, rebuild busclique's cache on what is left, repeat).
@@ -58,6 +59,8 @@ __all__ = ["PackedBQM", "pack_bqms", "pack_clique_embeddings"]
 _PACK_CACHE: dict = {}
 _LOCK = threading.Lock()
 STRATEGIES = ("tiled", "greedy")
+#: busclique re-embeddings of damaged windows per tiled pass (each builds a cache: ~0.1-1 s)
+MAX_REPAIRS = 24
 _MAPPINGS = {"pegasus": "pegasus_sublattice_mappings", "zephyr": "zephyr_sublattice_mappings",
              "chimera": "chimera_sublattice_mappings"}
 
@@ -99,6 +102,7 @@ def _place(graph: nx.Graph, tile: nx.Graph, size: int, taken: set, found: list, 
     used = {q for chain in base.values() for q in chain}
     couplers = [(u, v) for u, v in tile.edges if u in used and v in used]
     tile_nodes = list(tile.nodes)
+    repairs = 0
     for f in getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph):
         if len(found) >= count or perf_counter() > deadline:
             return
@@ -107,7 +111,11 @@ def _place(graph: nx.Graph, tile: nx.Graph, size: int, taken: set, found: list, 
         if all(graph.has_edge(f(u), f(v)) for u, v in couplers):  # no dead qubit or coupler there
             emb = {v: tuple(f(q) for q in chain) for v, chain in base.items()}
         else:  # a damaged window: busclique on the working qubits that are still free there
-            window = graph.subgraph(q for q in map(f, tile_nodes) if q in graph and q not in taken).copy()
+            nodes = [q for q in map(f, tile_nodes) if q in graph and q not in taken]
+            if len(nodes) < len(used) or repairs == MAX_REPAIRS:  # hopeless, or enough tries
+                continue
+            repairs += 1
+            window = graph.subgraph(nodes).copy()
             window.graph.update(graph.graph)
             emb = busgraph_cache(window, seed=seed).find_clique_embedding(size)
             if not emb:
