@@ -235,6 +235,21 @@ def test_tune_chain_strength_respects_the_break_bound():
     assert result.as_dict()["chain_strength"] == result.chain_strength
 
 
+def test_tune_chain_strength_on_a_route():
+    import warnings
+
+    import annealq
+
+    bqm = dimod.generators.gnp_random_bqm(12, 1.0, "BINARY", random_state=3)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = tune_chain_strength(annealq.sampler("mock-qpu:Advantage2_system1"), bqm,
+                                     prefactors=(0.02, 2.0), num_reads=10, seed=1)
+    weak, strong = result.trials
+    assert weak.chain_break_fraction > strong.chain_break_fraction
+    assert result.prefactor == 2.0 and result.within_bound
+
+
 # -- scaling -------------------------------------------------------------------
 
 def test_scaling_keeps_the_ground_state_and_fits_the_ranges(p16):
@@ -350,3 +365,29 @@ def test_conditioning_matches_fix_variables():
     small = random_qubo(5, 1)
     one_call = solve_by_blocks(small, CountingSampler(limit=6), block_size=6)
     assert one_call.info["num_subproblem_calls"] == 1
+
+
+def test_an_inconsistent_busclique_file_cache_is_cleared_and_rebuilt(monkeypatch):
+    from annealq.embedding import clique as clique_module
+
+    real, events = clique_module.busgraph_cache, []
+
+    class Broken:
+        """busclique's cache whose LRU names a file that is gone, until the caches are cleared."""
+
+        def __init__(self, graph, seed=0):
+            self.inner = real(graph, seed=seed)
+
+        def largest_clique(self):
+            if "cleared" not in events:
+                events.append("failed")
+                raise FileNotFoundError("busclique_7/clique/zephyr_0000")
+            return self.inner.largest_clique()
+
+        @staticmethod
+        def clear_all_caches():
+            events.append("cleared")
+
+    monkeypatch.setattr(clique_module, "busgraph_cache", Broken)
+    cache = clique_module.clique_cache(dgraphs.chimera_graph(2))
+    assert events == ["failed", "cleared"] and len(cache.largest_clique()) == 8

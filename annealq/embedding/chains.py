@@ -212,7 +212,7 @@ class ChainStrengthTuning:
 
 
 def tune_chain_strength(sampler: dimod.Sampler, bqm: dimod.BinaryQuadraticModel,
-                        embedding: Mapping, prefactors: Sequence[float] = (
+                        embedding: Optional[Mapping] = None, prefactors: Sequence[float] = (
                             0.5, 0.75, 1.0, 1.414, 2.0, 3.0),
                         *, policy: Union[str, ChainStrength] = "uniform_torque_compensation",
                         max_chain_break_fraction: float = 0.05,
@@ -221,16 +221,19 @@ def tune_chain_strength(sampler: dimod.Sampler, bqm: dimod.BinaryQuadraticModel,
     """Sweep a policy's prefactor on a structured sampler and pick a chain strength.
 
     For each prefactor, ``bqm`` is sampled through
-    :class:`~dwave.system.FixedEmbeddingComposite` on ``embedding``; the choice is the
+    :class:`~dwave.system.FixedEmbeddingComposite` on ``embedding``, or, without an
+    embedding, by ``sampler`` itself: a route that embeds (``annealq.sampler("qpu")``,
+    ``"mock-qpu:<profile>"``), so the sweep runs its whole stack, scaling included; the choice is the
     lowest mean logical energy among the points whose reads-weighted mean
     chain-break fraction is at most ``max_chain_break_fraction``. When no point
     meets the bound, the one with the fewest chain breaks is returned with
     ``within_bound=False``.
 
     Args:
-        sampler: a structured sampler (QPU, mock QPU, ``dimod.StructureComposite``).
+        sampler: a structured sampler (QPU, mock QPU, ``dimod.StructureComposite``), or a
+            route that embeds when ``embedding`` is None.
         bqm: the logical problem.
-        embedding: ``{variable: chain}`` on ``sampler``'s graph.
+        embedding: ``{variable: chain}`` on ``sampler``'s graph, or None (see above).
         prefactors: the sweep (multiplies the policy's value).
         policy: base policy, ``'uniform_torque_compensation'`` or ``'scaled'`` or a
             callable accepting ``prefactor=``.
@@ -241,15 +244,18 @@ def tune_chain_strength(sampler: dimod.Sampler, bqm: dimod.BinaryQuadraticModel,
     from dwave.system import FixedEmbeddingComposite
 
     base = policy if callable(policy) else _POLICIES[policy]
-    composite = FixedEmbeddingComposite(sampler, embedding)
-    method = chain_break_method
-    if isinstance(method, str):
-        method = get_chain_break_method(method, bqm=bqm, embedding=embedding)
+    if embedding is None:  # a route: it embeds, scales and unembeds itself
+        composite, options = sampler, {"chain_break_method": chain_break_method}
+    else:
+        method = chain_break_method
+        if isinstance(method, str):
+            method = get_chain_break_method(method, bqm=bqm, embedding=embedding)
+        composite = FixedEmbeddingComposite(sampler, embedding)
+        options = {"chain_break_method": method, "chain_break_fraction": True}
     trials = []
     for prefactor in prefactors:
         strength = float(base(bqm, embedding, prefactor=prefactor))
-        answer = composite.sample(bqm, chain_strength=strength, chain_break_method=method,
-                                  chain_break_fraction=True, **sample_kwargs)
+        answer = composite.sample(bqm, chain_strength=strength, **options, **sample_kwargs)
         record = answer.record
         weights = record.num_occurrences
         trials.append(ChainStrengthTrial(

@@ -18,6 +18,7 @@ Examples:
 
 from __future__ import annotations
 
+import logging
 import threading
 import weakref
 from time import perf_counter
@@ -38,6 +39,8 @@ __all__ = [
     "topology_label",
     "used_adjacency",
 ]
+
+logger = logging.getLogger(__name__)
 
 _REGISTRY: dict = {}
 _BY_GRAPH: "weakref.WeakKeyDictionary[nx.Graph, CliqueEmbedder]" = weakref.WeakKeyDictionary()
@@ -94,6 +97,25 @@ def _as_labels(variables) -> tuple[int, list]:
     return len(labels), labels
 
 
+def clique_cache(graph: nx.Graph, seed: int = 0) -> busgraph_cache:
+    """busclique's cache of ``graph`` with its clique table built.
+
+    busclique keeps its tables in files under an LRU index; a writer killed mid-way leaves
+    the index naming a file that is gone, and every later eviction then fails with
+    ``FileNotFoundError``.  That state is repaired here by clearing busclique's file caches
+    (they are rebuilt on demand) and building once more.
+    """
+    cache = busgraph_cache(graph, seed=seed)
+    try:
+        cache.largest_clique()
+    except FileNotFoundError as err:
+        logger.warning("busclique's file cache is inconsistent (%s): clearing it and rebuilding", err)
+        busgraph_cache.clear_all_caches()
+        cache = busgraph_cache(graph, seed=seed)
+        cache.largest_clique()
+    return cache
+
+
 class CliqueEmbedder:
     """Clique embeddings on one target graph, from one ``busgraph_cache``.
 
@@ -117,8 +139,8 @@ class CliqueEmbedder:
         self.graph = graph
         self.seed = seed
         start = perf_counter()
-        self.cache_ = busgraph_cache(graph, seed=seed)
-        self._largest = len(self.cache_.largest_clique())  # computes the clique cache
+        self.cache_ = clique_cache(graph, seed=seed)
+        self._largest = len(self.cache_.largest_clique())
         self.build_time_ = perf_counter() - start
 
     @property

@@ -43,7 +43,6 @@ from typing import Callable, List, NamedTuple, Optional, Sequence
 import dimod
 import networkx as nx
 import numpy as np
-from minorminer.busclique import busgraph_cache
 from minorminer.utils.parallel_embeddings import find_multiple_embeddings
 
 try:
@@ -51,7 +50,7 @@ try:
 except ImportError:  # pragma: no cover
     import dwave_networkx as _dgraphs
 
-from .clique import _fingerprint, clique_embedder, target_graph, topology_label
+from .clique import _fingerprint, clique_cache, clique_embedder, target_graph, topology_label
 from .errors import EmbeddingError
 
 __all__ = ["PackedBQM", "pack_bqms", "pack_clique_embeddings"]
@@ -74,7 +73,7 @@ def _busclique_embedder(full_graph: nx.Graph, seed: int) -> Callable:
             embedder = clique_embedder(T, seed=seed)
             return embedder.embed(labels) if len(labels) <= embedder.largest_clique_size() else {}
         # later rounds: the leftover graph (busclique also files this cache on disk)
-        return busgraph_cache(T, seed=seed).find_clique_embedding(labels)
+        return clique_cache(T, seed=seed).find_clique_embedding(labels)
 
     return embed
 
@@ -117,7 +116,7 @@ def _place(graph: nx.Graph, tile: nx.Graph, size: int, taken: set, found: list, 
             repairs += 1
             window = graph.subgraph(nodes).copy()
             window.graph.update(graph.graph)
-            emb = busgraph_cache(window, seed=seed).find_clique_embedding(size)
+            emb = clique_cache(window, seed=seed).find_clique_embedding(size)
             if not emb:
                 continue
         found.append(emb)
