@@ -141,7 +141,8 @@ class RunStore:
         if answer.bqm is not None:
             phash = problem_hash(answer.bqm)
             if self.keep_problems:
-                bqm_blob = self._write_blob(f"{phash}.bqm.gz", answer.bqm.to_file().read())
+                with answer.bqm.to_file() as file:
+                    bqm_blob = self._write_blob(f"{phash}.bqm.gz", file.read())
         embedding, timing = info.get("embedding", {}), info.get("timing", {})
         parameters = {"num_reads": config.num_reads, "num_sweeps": config.num_sweeps,
                       "seed": neuron_seed(config.seed, answer.neuron)}
