@@ -263,6 +263,8 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
     if not graph_names or set(graph_names) - {"ideal", "yield"}:
         raise click.BadParameter(f"graphs are ideal and/or yield, got {graphs!r}", param_hint="--graphs")
     fan_in_list = _int_list(fan_ins)
+    if pack_limit.lower() != "none" and not pack_limit.isdigit():
+        raise click.BadParameter(f"a number of variables or none, got {pack_limit!r}", param_hint="--pack-limit")
     try:
         rows = embedding_cost(
             profiles=None if profile_names is None else [p.strip() for p in profile_names.split(",") if p.strip()],

@@ -1,17 +1,19 @@
-"""Figures for the studies (matplotlib, written to files, no display needed)."""
+"""Figures for the studies, written to files.
+
+Built on :class:`matplotlib.figure.Figure` directly, not pyplot: no backend is chosen or
+changed, so importing this module leaves a notebook's inline display as it was.
+"""
 from __future__ import annotations
 
 from pathlib import Path
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure
 
 
 def plot_ptq(rows: list[dict], path: str | Path) -> Path:
     """Accuracy and summed reconstruction error against bits, one line per method."""
-    fig, (ax_acc, ax_err) = plt.subplots(1, 2, figsize=(10, 4))
+    fig = Figure(figsize=(10, 4))
+    ax_acc, ax_err = fig.subplots(1, 2)
     float_acc = [r["accuracy"] for r in rows if r["method"] == "float"]
     for method in dict.fromkeys(r["method"] for r in rows if r["method"] != "float"):
         pts = sorted((r["bits"], r["accuracy"], r["recon_error"]) for r in rows if r["method"] == method)
@@ -29,7 +31,6 @@ def plot_ptq(rows: list[dict], path: str | Path) -> Path:
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
@@ -43,7 +44,8 @@ def plot_compare(report, path: str | Path) -> Path:
     from annealq.studies.compare import success_within_reads
 
     rows, solvers = report.neurons, report.solvers
-    fig, (ax_gap, ax_pair, ax_reads) = plt.subplots(1, 3, figsize=(15, 4.2))
+    fig = Figure(figsize=(15, 4.2))
+    ax_gap, ax_pair, ax_reads = fig.subplots(1, 3)
     gaps = {s: np.array([100 * r[f"{s}_rel_gap"] for r in rows]) for s in solvers}
     positive = np.concatenate([g[(g > 0) & np.isfinite(g)] for g in gaps.values()])
     if positive.size:
@@ -85,7 +87,6 @@ def plot_compare(report, path: str | Path) -> Path:
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=120)
-    plt.close(fig)
     return path
 
 
@@ -95,6 +96,21 @@ def _graph_styles(rows) -> dict:
     colours = {p: f"C{i}" for i, p in enumerate(dict.fromkeys(p for p, _ in keys))}
     return {(p, g): {"color": colours[p], "linestyle": "--" if g == "ideal" else "-", "label": f"{p} ({g})"}
             for p, g in keys}
+
+
+def _save_with_legend(fig, axes, path) -> Path:
+    """One legend under the panels (the lines of the first), then save."""
+    from matplotlib.ticker import MaxNLocator
+
+    for ax in axes:
+        ax.grid(alpha=0.3)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
+    fig.tight_layout(rect=(0, 0.08 if len(axes) <= 3 else 0.05, 1, 1))
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    return path
 
 
 def plot_embedding_cost(rows: list[dict], path: str | Path, fan_in: int) -> Path:
@@ -107,67 +123,57 @@ def plot_embedding_cost(rows: list[dict], path: str | Path, fan_in: int) -> Path
         raise ValueError(f"no rows at fan-in {fan_in}; fan-ins present: {sorted({r['fan_in'] for r in rows})}")
     forms = list(dict.fromkeys(r["formulation"] for r in chosen))
     styles = _graph_styles(chosen)
-    fig, axes = plt.subplots(len(forms), 3, figsize=(16, 4.2 * len(forms)), squeeze=False)
-    fields = (("qubits", "physical qubits per neuron"), ("max_chain", "longest chain"),
-              ("qpu_access_s", "est. QPU access s, layer of {neurons}"))
+    fig = Figure(figsize=(16, 4.2 * len(forms) + 0.6))
+    axes = fig.subplots(len(forms), 3, squeeze=False)
+    limit = chosen[0]["pack_limit"]
+    packing = "no packing" if limit == 0 else f"packing up to {limit} variables" if limit else "packing"
+    titles = {"qubits": "physical qubits per neuron", "max_chain": "longest chain",
+              "qpu_access_s": f"est. QPU s, {chosen[0]['neurons']} neurons"}
     for axrow, form in zip(axes, forms):
         for key, style in styles.items():
             pts = sorted((r for r in chosen if r["formulation"] == form and (r["profile"], r["graph"]) == key),
                          key=lambda r: r["bits"])
-            for ax, (field, _) in zip(axrow, fields):
+            for ax, field in zip(axrow, titles):
                 ax.plot([r["bits"] for r in pts], [r[field] for r in pts], marker="o", markersize=4,
                         markevery=[i for i, r in enumerate(pts) if r["fits"]], **style)
                 split = [r for r in pts if not r["fits"]]
                 ax.plot([r["bits"] for r in split], [r[field] for r in split], linestyle="none", marker="o",
                         markersize=5, markerfacecolor="none", color=style["color"])
-        for ax, (field, title) in zip(axrow, fields):
-            ax.set(xlabel="bits per weight", title=f"{form}, fan-in {fan_in}: {title.format(**chosen[0])}")
-            ax.grid(alpha=0.3)
-        axrow[0].set(yscale="log")
+        for ax, title in zip(axrow, titles.values()):
+            ax.set(xlabel="bits per weight", title=f"{form}, fan-in {fan_in}: {title}")
         axrow[2].set(yscale="log")
-    axes[0][0].legend(fontsize=7, title="hollow: decomposed", title_fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+        if any(r["formulation"] == form and r["bits"] > 1 and r["variables"] > r["fan_in"] + 1 for r in chosen):
+            axrow[0].set(yscale="log")
+    fig.suptitle(f"hollow markers: the neuron needs decomposition (one block per call); {packing}", y=0.995,
+                 fontsize=9)
+    return _save_with_legend(fig, axes.ravel(), path)
 
 
 def plot_fan_in_limit(rows: list[dict], path: str | Path, fan_in: int) -> Path:
-    """Largest fan-in whose neuron QUBO fits one clique against bits (fixed point: solid
-    markers; rounding: flat, ``largest clique - 1`` at any bits), and the rounding QUBO's
-    coupling dynamic range after scaling at ``fan_in`` against the hardware's J precision."""
+    """Largest fan-in whose neuron QUBO fits one clique against bits (fixed point, and
+    rounding: ``largest clique - 1`` at any bits, faint), and the rounding QUBO's smallest
+    coupling after scaling (embedded) at ``fan_in`` against the profile's J precision."""
     from annealq.studies.embedding_cost import largest_fan_in
 
     styles = _graph_styles(rows)
-    fig, (ax_fit, ax_j) = plt.subplots(1, 2, figsize=(13, 4.5))
+    fig = Figure(figsize=(13, 5))
+    ax_fit, ax_j = fig.subplots(1, 2)
     for key, style in styles.items():
-        for form, marker in (("fixed_point", "o"), ("rounding", None)):
+        for form in ("fixed_point", "rounding"):
             limit = {r["bits"]: largest_fan_in(r) for r in rows
                      if r["formulation"] == form and (r["profile"], r["graph"]) == key}
-            if limit:
-                bits = sorted(limit)
-                ax_fit.plot(bits, [limit[b] for b in bits], marker=marker, markersize=4,
-                            **{**style, "label": style["label"] if form == "fixed_point" else None,
-                               "alpha": 1.0 if form == "fixed_point" else 0.5})
+            bits = sorted(limit)
+            faint = {} if form == "fixed_point" else {"label": None, "alpha": 0.4, "marker": None}
+            ax_fit.plot(bits, [limit[b] for b in bits], **{"marker": "o", "markersize": 4, **style, **faint})
         rounding = sorted((r for r in rows if r["formulation"] == "rounding" and r["fan_in"] == fan_in
                            and (r["profile"], r["graph"]) == key), key=lambda r: r["bits"])
-        if rounding:
-            ax_j.plot([r["bits"] for r in rounding], [r["j_dynamic_range_bits"] for r in rounding], marker="o",
-                      markersize=4, **style)
-    hardware = sorted({r["j_hardware_bits"] for r in rows if r["formulation"] == "rounding"})
-    for h in hardware:
-        ax_j.axhline(h, color="gray", linestyle=":", label=f"hardware: max|J| / J precision = {2 ** h:.0f} "
-                                                           f"({h:.1f} bits)")
+        ax_j.plot([r["bits"] for r in rounding], [r["j_min"] for r in rounding], marker="o", markersize=4, **style)
+    for precision in sorted({r["j_precision"] for r in rows if r["formulation"] == "rounding"}):
+        ax_j.axhline(precision, color="black", linestyle=":", linewidth=1)
+        ax_j.annotate(f"J precision {precision:g}", (1, precision), textcoords="offset points", xytext=(2, 4),
+                      fontsize=8)
     ax_fit.set(xlabel="bits per weight", ylabel="largest fan-in", yscale="log",
                title="Largest fan-in that fits one clique (faint: rounding, any bits)")
-    ax_j.set(xlabel="weight bits", ylabel="max|J| / min|J|, bits",
-             title=f"Rounding QUBO, fan-in {fan_in}: coupling range after scaling (embedded)")
-    for ax in (ax_fit, ax_j):
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-    return path
+    ax_j.set(xlabel="weight bits", ylabel="smallest |J| after scaling", yscale="log",
+             title=f"Rounding QUBO, fan-in {fan_in}: smallest coupling on the QPU (embedded)")
+    return _save_with_legend(fig, [ax_fit, ax_j], path)
