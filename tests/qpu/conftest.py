@@ -1,15 +1,7 @@
 """Tests on D-Wave Leap: they run only where a Leap token is configured, and skip otherwise."""
 import pytest
 
-
-def leap_token_configured() -> bool:
-    """Read offline from the environment and dwave.conf (never printed)."""
-    from dwave.cloud.config import load_config
-
-    try:
-        return bool(load_config().get("token"))
-    except Exception:
-        return False
+from annealq.samplers.qpu import leap_token_configured
 
 
 @pytest.fixture(autouse=True)
