@@ -11,6 +11,7 @@ import annealq
 from annealq.doctor import doctor
 from annealq.records import RunStore
 from annealq.samplers.dryrun import dry_run
+from annealq.studies.compare import compare_run
 
 
 def tiny_model():
@@ -48,6 +49,8 @@ def test_quantize_on_the_qpu(tmp_path, route):
     rows = RunStore(tmp_path).records()
     assert len(rows) == 2 and all(r["qpu_access_time"] > 0 and r["physical_qubits"] > 0 for r in rows)
     assert len({r["call_id"] for r in rows}) == planned[0]["qpu_calls"]
+    report = compare_run(tmp_path, accuracy=False)  # offline: SA on the recorded QPU problems
+    assert len(report.neurons) == 2
     no_token_in(tmp_path, leap_token())
 
 
