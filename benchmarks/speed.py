@@ -1,14 +1,27 @@
 """Layer-solving speed: naive per-neuron SA vs the batched annealer vs parallel SA vs GPTQ.
 
 For a 784-128-10 MLP shape (random weights, 10,000 random calibration inputs in [0, 1])
-and the digits MLP, at int4 and int2, every method solves the *same* per-layer problems
-(float inputs), and the table reports wall seconds, summed reconstruction error and the
-ratios to the naive path: one dimod BQM and one SimulatedAnnealingSampler call per neuron,
-10 reads x 1000 sweeps.  Saved to benchmarks/results/speed.json as rows with keys
-case, bits, method, seconds, recon_error.
+and the digits MLP (256 calibration samples), at int4 and int2, every method solves the
+*same* per-layer problems (float inputs, the default ``absmax`` grids, floor/ceil levels)
+and the table reports wall seconds, summed reconstruction error over the layers and the
+ratios to the naive path:
 
-Run: ``python benchmarks/speed.py`` (the naive path dominates: ~10 minutes on 2 cores);
-``--quick`` times 16 neurons of the naive path and scales its seconds up.
+- ``naive``: one dimod BQM and one ``SimulatedAnnealingSampler`` call per neuron, 10 reads
+  x 1000 sweeps, its default schedule; the best read of each neuron, nothing else;
+- ``batched``: ``solve_layer(problem, "batched")``, the whole layer at once, 10 reads a
+  neuron warm-started from round-to-nearest, the route's own budget (``NUM_SWEEPS`` = 100
+  sweeps, then its tabu search of at least 2000 steps and a descent; timed from the float
+  weights, round-to-nearest included);
+- ``parallel``: ``solve_layer(problem, "sa", workers=os.cpu_count())``, the naive path's
+  sampler and budget per neuron over worker processes, then the usual polish;
+- ``gptq``: GPTQ on the same grids and Gram matrix.
+
+Saved to benchmarks/results/speed.json as rows with keys case, bits, method, seconds,
+recon_error (and speedup_vs_naive, error_vs_naive).
+
+Run: ``python benchmarks/speed.py`` (the naive and parallel paths dominate: about 40
+minutes on 2 cores); ``--quick`` times 16 neurons of the naive path per layer and scales
+its seconds up (no naive error then).
 """
 from __future__ import annotations
 
@@ -28,65 +41,91 @@ from annealq.formulations import Grid, bias_grid, rounding_problem
 from annealq.methods import gptq
 from annealq.nn.models import mlp, pretrained_mlp
 from annealq.nn.modules import layer_inputs, linear_layers
-from annealq.samplers.layer import ordered_states, solve_layer
+from annealq.samplers.batched import NUM_SWEEPS
+from annealq.samplers.layer import solve_layer
 
 OUT = Path(__file__).parent / "results"
+METHODS = ("naive", "batched", "parallel", "gptq")
+READS, SWEEPS = 10, 1000
 
 
 def layer_problems(model, x, bits):
+    """``(name, problem, grids)`` per linear layer, on the float network's inputs."""
     problems = []
     for name, layer in linear_layers(model):
         w = layer.weight.detach().double().numpy()
         b = layer.bias.detach().double().numpy()
         inputs = layer_inputs(model, layer, torch.as_tensor(x, dtype=torch.float32))
-        wg, bg = Grid.fit(w, bits), bias_grid(b)
-        problems.append((rounding_problem(w, b, inputs, weight_grid=wg, bias_grid=bg), [wg] * w.shape[1] + [bg]))
+        wg, bg = Grid.fit(w, bits, "absmax"), bias_grid(b)
+        problems.append((name, rounding_problem(w, b, inputs, weight_grid=wg, bias_grid=bg),
+                         [wg] * w.shape[1] + [bg]))
     return problems
 
 
 def naive(problem, limit=None):
+    """Seconds and summed error of one BQM + one SA call per neuron (``limit``: time that many, scale up)."""
     sampler, energies = SimulatedAnnealingSampler(), []
     neurons = range(problem.num_neurons if limit is None else min(limit, problem.num_neurons))
     start = time.perf_counter()
     for i in neurons:
         bqm = neuron_bqm(problem, i)
-        ss = sampler.sample(bqm, num_reads=10, num_sweeps=1000, seed=i)
-        energies.append(float(problem.energies(ordered_states(ss, problem.num_variables)[:1], [i])[0]))
+        ss = sampler.sample(bqm, num_reads=READS, num_sweeps=SWEEPS, seed=i)
+        energies.append(float(ss.first.energy))
     seconds = (time.perf_counter() - start) * problem.num_neurons / len(neurons)
-    return seconds, float(np.sum(energies)) if limit is None else float("nan")
+    if limit is not None and limit < problem.num_neurons:
+        return seconds, float("nan")
+    return seconds, float(np.sum(energies))
+
+
+def batched(problem, grids):
+    rtn = problem.encode(np.hstack([g.quantize(problem.target[:, j:j + 1]) for j, g in enumerate(grids)]))
+    answers = solve_layer(problem, "batched", num_reads=READS, num_sweeps=NUM_SWEEPS, seed=0,
+                          warm_starts=rtn[:, None])
+    return sum(a.energy for a in answers)
+
+
+def parallel(problem):
+    answers = solve_layer(problem, "sa", num_reads=READS, num_sweeps=SWEEPS, seed=0, workers=os.cpu_count())
+    return sum(a.energy for a in answers)
 
 
 def timed(fn):
     start = time.perf_counter()
     err = fn()
-    return time.perf_counter() - start, err
+    return time.perf_counter() - start, float(err)
 
 
 def run_case(case, model, x, bits, quick):
-    rows, problems = [], layer_problems(model, x, bits)
-    totals = {m: [0.0, 0.0] for m in ("naive", "batched", "parallel", "gptq")}
-    for problem, grids in problems:
-        rtn = problem.encode(np.hstack([g.quantize(problem.target[:, j:j + 1]) for j, g in enumerate(grids)]))
+    totals = {m: [0.0, 0.0] for m in METHODS}
+    for name, problem, grids in layer_problems(model, x, bits):
         results = {
             "naive": naive(problem, 16 if quick else None),
-            "batched": timed(lambda: sum(a.energy for a in solve_layer(
-                problem, "batched", num_reads=10, seed=0, warm_starts=rtn[:, None]))),
-            "parallel": timed(lambda: sum(a.energy for a in solve_layer(
-                problem, "sa", num_reads=10, num_sweeps=1000, seed=0, workers=os.cpu_count()))),
-            "gptq": timed(lambda: float(problem.errors(gptq(problem.target, problem.gram, grids)).sum())),
+            "batched": timed(lambda: batched(problem, grids)),
+            "parallel": timed(lambda: parallel(problem)),
+            "gptq": timed(lambda: problem.errors(gptq(problem.target, problem.gram, grids)).sum()),
         }
+        print(f"  {case} int{bits} layer {name} ({problem.num_neurons} x {problem.num_variables}): "
+              + ", ".join(f"{m} {s:.1f} s / {e:.6g}" for m, (s, e) in results.items()), flush=True)
         for m, (sec, err) in results.items():
             totals[m][0] += sec
             totals[m][1] += err
+    base_sec, base_err = totals["naive"]
+    rows = []
     for m, (sec, err) in totals.items():
-        rows.append({"case": case, "bits": bits, "method": m, "seconds": sec, "recon_error": err})
-    base = totals["naive"]
+        rows.append({"case": case, "bits": bits, "method": m, "seconds": sec, "recon_error": err,
+                     "speedup_vs_naive": base_sec / sec,
+                     "error_vs_naive": err / base_err if np.isfinite(base_err) else float("nan")})
     for r in rows:
-        r["speedup_vs_naive"] = base[0] / r["seconds"]
-        r["error_vs_naive"] = r["recon_error"] / base[1] if np.isfinite(base[1]) else float("nan")
-        print(f"{case:<14} int{bits} {r['method']:<9} {r['seconds']:9.2f} s  error {r['recon_error']:12.6g}  "
-              f"x{r['speedup_vs_naive']:7.1f} faster  error/naive {r['error_vs_naive']:.4f}", flush=True)
+        print(format_row(r), flush=True)
     return rows
+
+
+def format_row(r):
+    return (f"{r['case']:<11} int{r['bits']}  {r['method']:<9} {r['seconds']:9.2f} {r['recon_error']:12.6g} "
+            f"{r['speedup_vs_naive']:9.1f}x {r['error_vs_naive']:12.4f}")
+
+
+HEADER = f"{'case':<11} bits  {'method':<9} {'seconds':>9} {'recon_error':>12} {'speedup':>10} {'err/naive':>12}"
 
 
 def main():
@@ -102,7 +141,10 @@ def main():
     cases = [("784-128-10", wide, rng.uniform(0, 1, size=(10_000, 784)))]
     digits = load_dataset("digits")
     cases.append(("digits", pretrained_mlp(digits), digits.x_train[:256]))
+    start = time.perf_counter()
     rows = [r for case, model, x in cases for bits in (4, 2) for r in run_case(case, model, x, bits, args.quick)]
+    print(f"\n## Layer solving speed ({os.cpu_count()} CPUs, {time.perf_counter() - start:.0f} s in all)\n")
+    print(HEADER + "\n" + "-" * len(HEADER) + "\n" + "\n".join(format_row(r) for r in rows))
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "speed.json").write_text(json.dumps(rows, indent=1))
     print(f"saved {OUT / 'speed.json'}")

@@ -10,7 +10,7 @@ import pytest
 
 from annealq.compile.bqm import neuron_bqm
 from annealq.formulations import Grid, bias_grid, rounding_problem
-from annealq.samplers.batched import BatchedAnnealer, _Chains
+from annealq.samplers.batched import BatchedAnnealer, _Chains, descend_best, tabu_search
 from annealq.samplers.layer import solve_layer
 from annealq.samplers.router import sampler
 
@@ -65,10 +65,13 @@ def test_blocked_field_updates_stay_exact():
 
 def test_seed_reproducible():
     p = layer(40, 4, 2, seed=3, neurons=4)
-    run = lambda seed: BatchedAnnealer().sample_layer(p, num_reads=5, num_sweeps=3, seed=seed)  # noqa: E731
-    first, again, other = run(7), run(7), run(8)
-    for a, b in zip(first, again):
-        np.testing.assert_array_equal(a.record.sample, b.record.sample)
+    for steps in (None, 0):  # with the tabu search, and without it (reads then still differ by seed)
+        run = lambda seed: BatchedAnnealer().sample_layer(p, num_reads=5, num_sweeps=3, tabu_steps=steps,  # noqa: E731
+                                                          seed=seed)
+        first, again = run(7), run(7)
+        for a, b in zip(first, again):
+            np.testing.assert_array_equal(a.record.sample, b.record.sample)
+    other = run(8)
     assert any(not np.array_equal(a.record.sample, c.record.sample) for a, c in zip(first, other))
 
 
@@ -108,3 +111,40 @@ def test_solve_layer_route():
     p = layer(9, 4, 2, seed=6)
     answers = solve_layer(p, "batched", num_reads=4, num_sweeps=50, seed=0)
     assert [a.energy for a in answers] == pytest.approx([optimum(p, i) for i in range(p.num_neurons)])
+
+
+def test_tabu_search_leaves_local_minima_for_the_optimum():
+    p = layer(15, 2, 2, seed=9, neurons=3)
+    rng = np.random.default_rng(1)
+    reads = 2
+    coeffs, linear = np.repeat(p.coeffs, reads, 0), np.repeat(p.linear, reads, 0)
+    random = rng.integers(0, 2, (3 * reads, p.num_variables)).astype(np.int8)
+    minima = descend_best(p.shared_quadratic, coeffs, linear, [random])  # steepest-descent local minima
+    found = tabu_search(p.shared_quadratic, coeffs, linear, minima, 300, rng)
+    start, end = (p.energies(s.reshape(3, reads, -1)) for s in (minima, found))
+    best = [optimum(p, i) for i in range(3)]
+    assert start.min(axis=1)[0] > best[0] + 1.0  # descent alone stops short of neuron 0's optimum
+    assert np.all(end <= start + 1e-9)
+    assert end.min(axis=1) == pytest.approx(best, rel=1e-9, abs=1e-9)
+
+
+def test_tabu_search_keeps_variables_without_a_step():
+    p = layer(10, 2, 2, seed=9, neurons=2)
+    coeffs = p.coeffs.copy()
+    coeffs[:, [1, 4]] = 0.0
+    states = np.random.default_rng(2).integers(0, 2, (2, p.num_variables)).astype(np.int8)
+    found = tabu_search(p.shared_quadratic, coeffs, p.linear, states, 50, np.random.default_rng(3))
+    np.testing.assert_array_equal(found[:, [1, 4]], states[:, [1, 4]])
+    assert np.array_equal(tabu_search(p.shared_quadratic, coeffs, p.linear, states, 0, None), states)
+
+
+@pytest.mark.parametrize("num_reads", [1, 3])
+def test_solve_layer_never_worse_than_any_warm_start(num_reads):
+    p = layer(30, 2, 2, seed=10, neurons=4)
+    rng = np.random.default_rng(4)
+    warm = np.concatenate([p.encode(p.target)[:, None], rng.integers(0, 2, (4, 2, p.num_variables))], axis=1)
+    answers = solve_layer(p, "batched", num_reads=num_reads, num_sweeps=2, seed=0, warm_starts=warm)
+    best_warm = p.energies(warm).min(axis=1)
+    for a in answers:
+        assert a.energy <= best_warm[a.neuron] + 1e-9
+        assert a.energy == pytest.approx(float(p.energies(a.state[None, None], [a.neuron])[0, 0]), rel=1e-9)

@@ -1,4 +1,4 @@
-"""Vectorised simulated annealing of every neuron of a layer at once (route ``batched``).
+"""Vectorised simulated annealing, then tabu search, of every neuron of a layer at once (route ``batched``).
 
 All ``n * num_reads`` chains anneal together against the layer's shared matrix ``G_v``.
 Neuron ``i``'s energy with ``c = coeffs[i]``, ``L = linear[i]``, ``u = c * v`` is
@@ -13,12 +13,29 @@ Sweeps are sequential single-spin Metropolis sweeps, exact (each flip sees every
 flip), with lazy blocked field updates: inside a block of ``BLOCK`` variables a field is
 the stale ``f_k`` plus the block's earlier flips (a small product); at the end of the block
 all its flips reach ``f`` at once as one matrix product.  Annealing runs in float32 and
-stops early once ``FROZEN_SWEEPS`` sweeps in a row change no chain.  Then a greedy descent
-in float64 (``beta = inf``; each chain flips its most negative ``dE`` until none is
-negative: steepest descent, which ends ~6% lower than sweep-order descent from round-to-
-nearest here) runs from the annealed states and, for warm starts, from the starts too,
-keeping the better per chain, so no read is worse than a descent from its start.  Reported
-energies are recomputed by ``LayerProblem.energies`` (or the BQM).
+stops early once ``FROZEN_SWEEPS`` sweeps in a row change no chain.
+
+Then a tabu search (:func:`tabu_search`, float32, ``max(MIN_TABU_STEPS, m)`` steps unless
+``tabu_steps`` says otherwise) runs from the annealed states: each step every chain makes
+its best single flip, uphill too, among the variables it has not flipped in its last ~20
+steps, and ends in the best state it saw.  Single-flip Metropolis sweeps stall on these
+QUBOs: with inputs of nonzero mean, ``G`` has one dominant direction, so any single flip
+costs far more than a balanced pair of flips gains.  On 16 neurons of a 784-128 layer
+(10,000 uniform inputs, int4, ``absmax`` grids, 10 reads from round-to-nearest) the tabu
+phase took the summed error from 217.66 (1000 sweeps, then descent) to 204.04, against
+218.06 for GPTQ; dwave-samplers' ``TabuSampler`` (4 reads of 5 s a neuron) ends within
+0.01% of it on the neurons checked.  Annealing before the tabu search changes little there
+(whole layer, 785 tabu steps: 1725.81 after 1000 sweeps, 1726.33 after none).  On digits'
+smaller layers (65 and 129 variables, 10 reads from round-to-nearest) a short anneal and
+more tabu steps pay: summed over the three layers, int4 28.62 with 1000 sweeps and 100
+steps, 29.43 with 100 sweeps and 100 steps, 24.57 with 100 sweeps and 2000 steps, 24.84
+with 1000 and 1000 (int2: 726.5, 733.1, 637.5, 637.2).  Hence the defaults: ``NUM_SWEEPS``
+100 and at least ``MIN_TABU_STEPS`` 2000 tabu steps.
+
+Last, a greedy descent in float64 (``beta = inf``; each chain flips its most negative ``dE``
+until none is negative) runs from the searched states and, for warm starts, from the
+starts too, keeping the better per chain, so no read is worse than a descent from its
+start.  Reported energies are recomputed by ``LayerProblem.energies`` (or the BQM).
 
 Schedule, geometric per neuron from ``hot`` to ``cold``.  Worst-case flip-energy bounds
 (largest possible flip hot, 1% quantile of the coefficients cold) start far too hot and stop
@@ -32,17 +49,17 @@ too warm on real layers (on a 784-128 layer, 200 sweeps: 47% higher error at 4 b
   probability 1/2 (:func:`typical_flip_betas`);
 - hot, warm starts: ``cold / WARM_SPAN``: hotter restarts lose the warm start's structure.
 
-Measured on this 2-core CPU (AMD EPYC; 784-128 layer, 10,000 uniform inputs, 785 variables
-a neuron, 10 reads: 1280 chains), CPU seconds against dwave-samplers' annealer one neuron at
-a time (10 reads, 1000 sweeps, its own schedule; 5.2 s a neuron at 4 bits, 4.3 s at 2):
+Measured by ``benchmarks/speed.py`` on this 2-core CPU (784-128-10 MLP shape, 10,000
+uniform inputs, ``absmax`` grids, both layers summed): the naive path (dwave-samplers'
+annealer one neuron at a time, 10 reads x 1000 sweeps) against this route (10 reads from
+round-to-nearest, 100 sweeps, 2000 tabu steps, through ``solve_layer``):
 
-=========  =====================  ==========================  ============================
-bits       naive (128 neurons)    batched, random, 1000 sw.   batched, round-to-nearest
-                                                                start, 100 sweeps
-=========  =====================  ==========================  ============================
-4          666 s, error 1741.1    46 s (14x), 1565.5 (0.90)   5.9 s (113x), 1228.2 (0.71)
-2          548 s, error 19738     51 s (11x), 19396 (0.98)    7.3 s (75x), 16477 (0.83)
-=========  =====================  ==========================  ============================
+====  ===================  ================================
+bits  naive                batched
+====  ===================  ================================
+4     364 s, error 3032.9  12.4 s (29x), 1737.1 (0.57x)
+2     318 s, error 70407   10.8 s (29x), 42508 (0.60x)
+====  ===================  ================================
 
 numpy beats torch on the many small per-variable operations (~1.5 us vs ~4 us each) and
 matches it on the block products; multi-threaded BLAS made sweeps ~4x slower when the other
@@ -68,14 +85,14 @@ from threadpoolctl import threadpool_limits
 from annealq.formulations.problem import LayerProblem
 
 BLOCK = 64
-NUM_SWEEPS = 1000  # random starts match the one-neuron annealer's error (table above)
+NUM_SWEEPS = 100  # a short anneal seeds the tabu search (module docstring)
 WARM_SPAN = 10.0  # warm starts anneal from cold / WARM_SPAN
 COLD_FRACTION = 0.1  # the cold end rejects this fraction of a typical step's energy with probability 99%
 HOT_FRACTION = 0.1  # the hot end accepts this fraction of the median starting flip with probability 1/2
 SPARSE_CHAINS = 0.3  # below this fraction of chains moved in a block, update only their fields
 FROZEN_SWEEPS = 10  # annealing stops early after this many sweeps in which no chain changed
 TABU_TENURE = 20  # a flipped variable stays tabu this many steps (at most a quarter of the variables), plus 0-2
-MIN_TABU_STEPS = 100  # tabu steps by default: the number of variables, at least this
+MIN_TABU_STEPS = 2000  # tabu steps by default: the number of variables, at least this
 
 
 def cold_betas(coeffs: np.ndarray, quadratic: np.ndarray) -> np.ndarray:
@@ -158,49 +175,6 @@ class _Chains:
             changed = changed or moved.size > 0
         return changed
 
-    def refresh(self) -> None:
-        """Recompute every field from the current states (drops rounding drift)."""
-        u = self.coeffs * (self.a * self.coeffs < 0)
-        self.field = np.ascontiguousarray(self.ratio + 2.0 * self.g0 @ u, dtype=self.dtype)
-
-    def tabu(self, steps: int, rng: np.random.Generator) -> None:
-        """Tabu search; every chain ends in the best state it saw.
-
-        Each step every chain makes its best single flip, uphill too, among the variables not
-        flipped in its last ``tenure`` steps (a tabu move is allowed when it reaches a new best).
-        """
-        m, chains = self.a.shape
-        if steps <= 0 or not self.a.size:
-            return
-        tenure = max(1, min(TABU_TENURE, m // 4))
-        cols = np.arange(chains)
-        dead = self.a == 0  # c_k = 0: flipping changes nothing, never a move
-        energy = self.energies()
-        best, best_a = energy.copy(), self.a.copy()
-        until = np.zeros((m, chains), np.int64)  # a variable is tabu while until > step
-        for step in range(steps):
-            de = self.a * self.field / 2.0
-            blocked = (until > step) & (de >= best - energy)
-            blocked |= dead
-            de[blocked] = np.inf
-            k = np.argmin(de, axis=0)
-            d = de[k, cols]
-            moving = np.isfinite(d)
-            if not moving.all():
-                k, c, d = k[moving], cols[moving], d[moving]
-            else:
-                c = cols
-            self.field[:, c] += self.g0[:, k] * self.a[k, c]
-            self.a[k, c] *= -1
-            energy[c] += d
-            until[k, c] = step + 1 + tenure + rng.integers(0, 3, c.size)
-            better = energy < best
-            if better.any():
-                best[better] = energy[better]
-                best_a[:, better] = self.a[:, better]
-        self.a = best_a
-        self.refresh()
-
     def descend(self) -> None:
         """Steepest descent: every chain flips its most negative ``dE`` until none is negative."""
         live = np.arange(self.a.shape[1] if self.a.size else 0)
@@ -211,6 +185,70 @@ class _Chains:
             live, k = live[down], k[down]
             self.field[:, live] += self.g0[:, k] * self.a[k, live]
             self.a[k, live] *= -1
+
+
+def tabu_search(quadratic, coeffs, linear, states, steps: int, rng: np.random.Generator,
+                dtype=np.float32) -> np.ndarray:
+    """Tabu search from binary ``states`` ``(B, m)``; each chain's best state seen, ``(B, m)``.
+
+    Each step every chain makes its best single flip, uphill too, among the variables it has
+    not flipped in its last ``tenure`` steps (``min(TABU_TENURE, m // 4)`` plus 0-2, drawn
+    per chain); a tabu flip is allowed when it reaches the chain's best energy so far.
+    Chains are rows here (the flip's field update is one contiguous row of ``G0`` per chain).
+    """
+    chains, m = states.shape
+    if steps <= 0 or not states.size:
+        return states
+    g0 = np.ascontiguousarray(quadratic - np.diag(np.diag(quadratic)), dtype=dtype)
+    live = coeffs != 0
+    u = coeffs * states
+    ratio = np.divide(linear, coeffs, out=np.zeros(coeffs.shape), where=live)
+    field = ratio + 2.0 * u @ g0
+    energy2 = np.sum(u * (field + ratio), axis=1)  # twice the energy without the offset
+    a = np.where(live, 2.0 * coeffs * (1 - 2 * states), 1.0).astype(dtype)
+    field = np.where(live, field, np.inf).astype(dtype)  # a variable with c_k = 0 is never flipped
+    tenure = max(1, min(TABU_TENURE, m // 4))
+    own = tenure + rng.integers(0, 3, chains)
+    span = tenure + 2
+    history = np.full((steps, chains), -1, np.int64)
+    best2, best_step = energy2.copy(), np.full(chains, -1)
+    rows = np.arange(chains)
+    de2 = np.empty((chains, m), dtype)
+    push = np.empty((chains, m), dtype)
+    for step in range(steps):
+        np.multiply(a, field, out=de2)  # twice each flip's energy change
+        lo = max(0, step - span)
+        recent = history[lo:step]  # (<= span, B): the newest last
+        if recent.size:
+            age = np.arange(step - lo, 0, -1)[:, None]  # steps since each recent move
+            ks = np.maximum(recent, 0)
+            aspires = de2[rows, ks] < (best2 - energy2)
+            blocked = (age <= own) & (recent >= 0) & ~aspires
+            de2[np.broadcast_to(rows, ks.shape)[blocked], ks[blocked]] = np.inf
+        k = np.argmin(de2, axis=1)
+        d2 = de2[rows, k]
+        moving = np.isfinite(d2)
+        if not moving.all():
+            k = np.where(moving, k, -1)
+            d2 = np.where(moving, d2, 0.0)
+        idx = np.maximum(k, 0)
+        step_a = np.where(moving, a[rows, idx], 0).astype(dtype)
+        np.take(g0, idx, axis=0, out=push)
+        push *= step_a[:, None]
+        field += push
+        a[rows, idx] = np.where(moving, -a[rows, idx], a[rows, idx])
+        energy2 += d2
+        history[step] = k
+        better = energy2 < best2
+        best2[better] = energy2[better]
+        best_step[better] = step
+    # undo every chain's flips made after its best step
+    later = (np.arange(steps)[:, None] > best_step) & (history >= 0)
+    step_idx, chain_idx = np.nonzero(later)
+    parity = np.zeros(chains * m, np.int64)
+    np.add.at(parity, chain_idx * m + history[step_idx, chain_idx], 1)
+    final = np.where(live, a * coeffs < 0, states)
+    return (final ^ (parity.reshape(chains, m) % 2).astype(bool)).astype(np.int8)
 
 
 def typical_flip_betas(chains: _Chains, n: int) -> np.ndarray:
@@ -248,9 +286,9 @@ def anneal(quadratic, coeffs, linear, states, cold, num_sweeps: int, rng: np.ran
         frozen = 0 if chains.sweep(thresholds) else frozen + 1
         if frozen == FROZEN_SWEEPS:
             break
-    searched = _Chains(quadratic, coeffs, linear, chains.states(), np.float64)
-    searched.tabu(default_tabu_steps(m) if tabu_steps is None else tabu_steps, rng)
-    candidates = [searched.states()] + ([start] if warm else [])
+    searched = tabu_search(quadratic, coeffs, linear, chains.states(),
+                           default_tabu_steps(m) if tabu_steps is None else tabu_steps, rng)
+    candidates = [searched] + ([start] if warm else [])
     return descend_best(quadratic, coeffs, linear, candidates).reshape(n, reads, m), ranges
 
 
@@ -274,7 +312,7 @@ def initial_chains(initial_states, n: int, reads: int, m: int, rng: np.random.Ge
 
 
 class BatchedAnnealer(dimod.Sampler):
-    """Simulated annealing of a whole layer at once, or of one BQM (see module docstring).
+    """Simulated annealing and tabu search of a whole layer at once, or of one BQM (see module docstring).
 
     Args:
         blas_threads: BLAS threads while annealing (1: robust on a shared 2-core machine).
@@ -335,7 +373,8 @@ class BatchedAnnealer(dimod.Sampler):
                                     warm=init is not None, ranges=ranges, tabu_steps=tabu_steps)
         samples = states[0] if bqm.vartype is dimod.BINARY else 2 * states[0] - 1
         info = {"beta_range": (float(ranges[0, 0]), float(ranges[0, 1])), "num_sweeps": num_sweeps,
-                "tabu_steps": default_tabu_steps(len(labels)) if tabu_steps is None else tabu_steps, "seconds": time.perf_counter() - start}
+                "tabu_steps": default_tabu_steps(len(labels)) if tabu_steps is None else tabu_steps,
+                "seconds": time.perf_counter() - start}
         return dimod.SampleSet.from_samples_bqm((samples, labels), bqm, info=info)
 
 
