@@ -19,8 +19,8 @@ ratios to the naive path:
 Saved to benchmarks/results/speed.json as rows with keys case, bits, method, seconds,
 recon_error (and speedup_vs_naive, error_vs_naive).
 
-Run: ``python benchmarks/speed.py`` (the naive and parallel paths dominate: about 40
-minutes on 2 cores); ``--quick`` times 16 neurons of the naive path per layer and scales
+Run: ``python benchmarks/speed.py`` (the naive and parallel paths dominate: 18 minutes on
+2 cores); ``--quick`` times 16 neurons of the naive path per layer and scales
 its seconds up (no naive error then).
 """
 from __future__ import annotations
