@@ -51,5 +51,5 @@ def same_problem(a: dimod.BinaryQuadraticModel, b: dimod.BinaryQuadraticModel, r
     la, (ra, ca, qa), oa = a.to_numpy_vectors(variable_order=order, sort_indices=True)
     lb, (rb, cb, qb), ob = b.to_numpy_vectors(variable_order=order, sort_indices=True)
     scale = max(np.abs(la).max(initial=0), np.abs(qa).max(initial=0), abs(oa), 1e-300)
-    return (np.array_equal(ra, rb) and np.array_equal(ca, cb) and np.allclose(la, lb, rtol=0, atol=rtol * scale)
-            and np.allclose(qa, qb, rtol=0, atol=rtol * scale) and abs(oa - ob) <= rtol * scale)
+    return bool(np.array_equal(ra, rb) and np.array_equal(ca, cb) and np.allclose(la, lb, rtol=0, atol=rtol * scale)
+                and np.allclose(qa, qb, rtol=0, atol=rtol * scale) and abs(oa - ob) <= rtol * scale)
