@@ -31,7 +31,7 @@ def main():
     """Neural networks as QUBOs for quantum annealers."""
 
 
-def _qpu_like(route: str) -> bool:
+def _spends_qpu_time(route: str) -> bool:
     """Whether ``route`` spends (or models) QPU time: what a dry run is for."""
     from annealq.samplers.dryrun import route_target
 
@@ -84,7 +84,7 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, l
     if dry_run:
         _dry_run(sizes, config, bit_list, profile)
         return
-    if _qpu_like(route) and "qubo" in method_list:
+    if _spends_qpu_time(route) and "qubo" in method_list:
         _dry_run(sizes, config, bit_list, profile, heading="QPU time this run will take (estimate):")
     _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, scheduler,
                   Path(out) if out else _new_run_dir(), {"dataset": dataset, "data_root": data_root})
