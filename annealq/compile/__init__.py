@@ -1,4 +1,8 @@
-"""Compile formulations into dimod models (BQM / CQM)."""
-from annealq.compile.bqm import neuron_bqm, problem_hash
+"""Compile formulations into dimod models: content hashes and equality of BQMs and CQMs.
 
-__all__ = ["neuron_bqm", "problem_hash"]
+The models themselves are built by the problem batches (``QUBOBatch.bqm``,
+``CQMBatch.penalty_bqm``) from numpy arrays.
+"""
+from annealq.compile.bqm import problem_hash, same_problem
+
+__all__ = ["problem_hash", "same_problem"]

@@ -1,14 +1,13 @@
-"""Compile a layer problem's neurons into dimod binary quadratic models.
-
-Built from numpy arrays (dense linear vector, upper-triangular coupling matrix): a dict of
-pairs is ~100x slower for dense neurons.
+"""Content hashes and equality of compiled dimod models (BQM and CQM), for records and resume.
 
 Example:
     >>> import numpy as np
     >>> from annealq.formulations import LayerProblem
     >>> p = LayerProblem(gram=np.eye(2), target=[[0.4, -0.2]], base=[[0, -0.5]], coeffs=[[0.5, 0.5]])
-    >>> bqm = neuron_bqm(p, 0)
+    >>> bqm = p.qubo.bqm(0)
     >>> bool(np.isclose(bqm.energy([1, 1]), p.energies(np.array([[1, 1]]))[0]))
+    True
+    >>> problem_hash(bqm) == problem_hash(p.qubo.bqm(0))
     True
 """
 from __future__ import annotations
@@ -18,33 +17,44 @@ import hashlib
 import dimod
 import numpy as np
 
-from annealq.formulations.problem import LayerProblem
+
+def _update(h, model) -> None:
+    """Feed a BQM, or a CQM's objective or constraint (vartypes, labels, biases, offset), to ``h``."""
+    labels = list(model.variables)
+    if isinstance(model, dimod.BinaryQuadraticModel):
+        lin, (row, col, quad), offset = model.to_numpy_vectors(variable_order=labels, sort_indices=True)
+        h.update(repr((model.vartype.name, labels, float(offset))).encode())
+        for a in (lin, row, col, quad):
+            h.update(np.ascontiguousarray(a).tobytes())
+        return
+    h.update(repr(([model.vartype(v).name for v in labels], labels, float(model.offset))).encode())
+    h.update(repr(sorted((repr(v), float(b)) for v, b in model.iter_linear())).encode())
+    h.update(repr(sorted((repr(u), repr(v), float(b)) for u, v, b in model.iter_quadratic())).encode())
 
 
-def neuron_bqm(problem: LayerProblem, i: int) -> dimod.BinaryQuadraticModel:
-    """Neuron ``i``'s QUBO on variables ``0 .. m-1``; its energy is the reconstruction error."""
-    return dimod.BinaryQuadraticModel(problem.linear[i], problem.quadratic(i), float(problem.offset[i]),
-                                      dimod.BINARY)
-
-
-def problem_hash(bqm: dimod.BinaryQuadraticModel) -> str:
-    """A content hash of a BQM (variables, biases, offset, vartype), for records and resume."""
-    lin, (row, col, quad), offset, labels = bqm.to_numpy_vectors(return_labels=True)
+def problem_hash(model) -> str:
+    """A content hash of a BQM or a CQM (variables, biases, offsets, constraints)."""
     h = hashlib.sha256()
-    h.update(repr((bqm.vartype.name, list(labels), float(offset))).encode())
-    for a in (lin, row, col, quad):
-        h.update(np.ascontiguousarray(a).tobytes())
+    if isinstance(model, dimod.ConstrainedQuadraticModel):
+        _update(h, model.objective)
+        for label, c in model.constraints.items():
+            h.update(repr((label, c.sense.value, float(c.rhs))).encode())
+            _update(h, c.lhs)
+    else:
+        _update(h, model)
     return h.hexdigest()[:24]
 
 
-def same_problem(a: dimod.BinaryQuadraticModel, b: dimod.BinaryQuadraticModel, rtol: float = 1e-9) -> bool:
-    """Whether two BQMs are one problem up to float rounding (the same neuron built from a
-    whole layer or from a subset of its neurons differs in the last bits, so hashes differ).
+def same_problem(a, b, rtol: float = 1e-9) -> bool:
+    """Whether two BQMs (or CQMs) are one problem up to float rounding (the same neuron built
+    from a whole layer or from a subset of its neurons differs in the last bits, so hashes differ).
 
-    >>> p = LayerProblem(gram=np.eye(2), target=[[0.4, -0.2]], base=[[0, -0.5]], coeffs=[[0.5, 0.5]])
-    >>> same_problem(neuron_bqm(p, 0), neuron_bqm(p, 0)), same_problem(neuron_bqm(p, 0), dimod.BQM("BINARY"))
+    >>> p = dimod.BQM({0: 1.0, 1: -2.0}, {(0, 1): 0.5}, 0.0, "BINARY")
+    >>> same_problem(p, p.copy()), same_problem(p, dimod.BQM("BINARY"))
     (True, False)
     """
+    if isinstance(a, dimod.ConstrainedQuadraticModel) or isinstance(b, dimod.ConstrainedQuadraticModel):
+        return type(a) is type(b) and problem_hash(a) == problem_hash(b)
     if a.vartype is not b.vartype or a.num_variables != b.num_variables or set(a.variables) != set(b.variables):
         return False
     order = list(a.variables)

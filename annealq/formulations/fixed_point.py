@@ -16,7 +16,6 @@ so K = 1 gives ``{-step/2, +step/2}``) and ``step`` makes it span ``±max|t_c|``
 Example (the QUBO's energy is the quadratic error, and its minimum is the best grid point):
     >>> import itertools
     >>> import numpy as np
-    >>> from annealq.compile import neuron_bqm
     >>> rng = np.random.default_rng(0)
     >>> features = rng.normal(size=(20, 2))
     >>> p = fixed_point_problem(np.array([[0.7, -0.4]]), bits=2, features=features)
@@ -25,7 +24,7 @@ Example (the QUBO's energy is the quadratic error, and its minimum is the best g
     >>> states = np.array(list(itertools.product([0, 1], repeat=4)))
     >>> w = p.decode(states[None])[0]
     >>> error = np.einsum("sj,jk,sk->s", p.target - w, p.gram, p.target - w)
-    >>> bool(np.allclose(neuron_bqm(p, 0).energies(states), error))
+    >>> bool(np.allclose(p.qubo.bqm(0).energies(states), error))
     True
     >>> levels = p.base[0, 0] + p.coeffs[0, 0] * np.arange(4)
     >>> grid = np.array(list(itertools.product(levels, repeat=2)))

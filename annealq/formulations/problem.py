@@ -21,6 +21,8 @@ error, exactly.  Only ``G`` is stored, never one dense matrix per neuron.
 
 Example:
     >>> import numpy as np
+
+from annealq.formulations.batch import QUBOBatch
     >>> X = np.random.default_rng(0).normal(size=(32, 3))
     >>> p = LayerProblem.from_inputs(X, target=np.array([[0.3, -0.2, 0.1]]),
     ...                              base=np.zeros((1, 3)), coeffs=np.full((1, 3), 0.5))
@@ -151,10 +153,10 @@ class LayerProblem:
         """``(n,)`` constants: the error when every variable is 0."""
         return self.errors(self.base)
 
-    def quadratic(self, i: int) -> np.ndarray:
-        """Neuron ``i``'s ``(m, m)`` upper-triangular couplings (built on demand)."""
-        c = self.coeffs[i]
-        return np.triu(2.0 * np.outer(c, c) * self.shared_quadratic, 1)
+    @cached_property
+    def qubo(self) -> QUBOBatch:
+        """The neurons' QUBOs as a batch: ``Q0 = G_v``, scaling ``coeffs``, ids ``neuron_ids``."""
+        return QUBOBatch(self.shared_quadratic, self.coeffs, self.linear, self.offset, self.neuron_ids)
 
     def decode(self, states: np.ndarray, neurons=None) -> np.ndarray:
         """Weights ``(..., f1)`` of binary ``states`` ``(n_sel, ..., m)`` of the selected neurons."""

@@ -1,5 +1,4 @@
-"""The torch side: walk models, capture calibration inputs, write quantized weights back."""
+"""The torch side shared by the workflows: walk models, capture layer inputs, reference models."""
 from annealq.nn.modules import layer_inputs, linear_layers, passed_through
-from annealq.nn.quantize import LayerReport, QuantizationResult, quantize
 
-__all__ = ["LayerReport", "QuantizationResult", "layer_inputs", "linear_layers", "passed_through", "quantize"]
+__all__ = ["layer_inputs", "linear_layers", "passed_through"]

@@ -1,4 +1,5 @@
-"""Records of every answer: the run store (resume, offline comparison)."""
-from annealq.records.store import RunStore, config_key, scrub
+"""The run journal: every answer with its problem, parameters, timing and embedding context."""
+from annealq.records.journal import (Journal, JournalError, JournalStep, RunFolderBusyError, config_key,
+                                     scrub)
 
-__all__ = ["RunStore", "config_key", "scrub"]
+__all__ = ["Journal", "JournalError", "JournalStep", "RunFolderBusyError", "config_key", "scrub"]

@@ -15,7 +15,9 @@ from importlib import import_module
 from annealq.samplers.errors import (PrecisionWarning, RouteError, RouteFallbackWarning,
                                      RouteUnavailableError, ServiceUnreachableError, SolverUnavailableError,
                                      TokenMissingError)
+from annealq.samplers.config import SolverConfig
 from annealq.samplers.router import parse_route, register_route, route_names, sampler
+from annealq.samplers.solve import Answer, BatchSampler, solve
 
 _LAZY = {
     "QPUComposite": "qpu", "PackedQPUComposite": "qpu", "mock_qpu": "qpu", "leap_qpu": "qpu",
@@ -24,7 +26,7 @@ _LAZY = {
     "dry_run": "dryrun", "format_dry_run": "dryrun",
 }
 
-__all__ = ["PrecisionWarning", "RouteError", "RouteFallbackWarning",
+__all__ = ["Answer", "BatchSampler", "SolverConfig", "solve", "PrecisionWarning", "RouteError", "RouteFallbackWarning",
            "RouteUnavailableError", "ServiceUnreachableError", "SolverUnavailableError", "TokenMissingError",
            "parse_route", "register_route", "route_names", "sampler", *_LAZY]
 

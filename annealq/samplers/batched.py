@@ -35,7 +35,7 @@ with 1000 and 1000 (int2: 726.5, 733.1, 637.5, 637.2).  Hence the defaults: ``NU
 Last, a greedy descent in float64 (``beta = inf``; each chain flips its most negative ``dE``
 until none is negative) runs from the searched states and, for warm starts, from the
 starts too, keeping the better per chain, so no read is worse than a descent from its
-start.  Reported energies are recomputed by ``LayerProblem.energies`` (or the BQM).
+start.  Reported energies are recomputed by ``QUBOBatch.energies`` (or the BQM).
 
 Schedule, geometric per neuron from ``hot`` to ``cold``.  Worst-case flip-energy bounds
 (largest possible flip hot, 1% quantile of the coefficients cold) start far too hot and stop
@@ -52,7 +52,7 @@ too warm on real layers (on a 784-128 layer, 200 sweeps: 47% higher error at 4 b
 Measured by ``benchmarks/speed.py`` on this 2-core CPU (784-128-10 MLP shape, 10,000
 uniform inputs, ``absmax`` grids, both layers summed): the naive path (dwave-samplers'
 annealer one neuron at a time, 10 reads x 1000 sweeps) against this route (10 reads from
-round-to-nearest, 100 sweeps, 2000 tabu steps, through ``solve_layer``):
+round-to-nearest, 100 sweeps, 2000 tabu steps, through ``annealq.solve``):
 
 ====  ===================  ================================
 bits  naive                batched
@@ -70,7 +70,7 @@ Example:
     >>> from annealq.formulations import LayerProblem
     >>> p = LayerProblem(gram=np.eye(3) + 0.5, target=np.full((2, 3), 0.3), base=np.zeros((2, 3)),
     ...                  coeffs=np.full((2, 3), 0.5))
-    >>> sets = BatchedAnnealer().sample_layer(p, num_reads=4, seed=1)
+    >>> sets = BatchedAnnealer().sample_batch(p.qubo, num_reads=4, seed=1)
     >>> [round(float(s.first.energy), 3) for s in sets]
     [0.175, 0.175]
 """
@@ -82,7 +82,8 @@ import dimod
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from annealq.formulations.problem import LayerProblem
+from annealq.formulations.batch import QUBOBatch
+from annealq.samplers.solve import BatchSampler
 
 BLOCK = 64
 NUM_SWEEPS = 100  # a short anneal seeds the tabu search (module docstring)
@@ -311,7 +312,7 @@ def initial_chains(initial_states, n: int, reads: int, m: int, rng: np.random.Ge
     return init[:, np.arange(reads) % init.shape[1]]
 
 
-class BatchedAnnealer(dimod.Sampler):
+class BatchedAnnealer(dimod.Sampler, BatchSampler):
     """Simulated annealing and tabu search of a whole layer at once, or of one BQM (see module docstring).
 
     Args:
@@ -327,32 +328,34 @@ class BatchedAnnealer(dimod.Sampler):
     parameters = {"num_reads": [], "num_sweeps": [], "tabu_steps": [], "seed": [], "initial_states": [],
                   "beta_range": []}
     properties: dict = {}
-    polished = True  # every read ends descended, no worse than its start (solve_layer skips its polish)
+    polished = True  # every read ends descended, no worse than its start (solve skips its polish)
 
     def __init__(self, blas_threads: int = 1):
         self.blas_threads = blas_threads
 
-    def sample_layer(self, problem: LayerProblem, *, num_reads: int = 10, num_sweeps: int = NUM_SWEEPS,
+    def sample_batch(self, batch: QUBOBatch, *, num_reads: int = 10, num_sweeps: int = NUM_SWEEPS,
                      tabu_steps: int | None = None, seed=None, initial_states=None) -> list[dimod.SampleSet]:
-        """One SampleSet per neuron: variables ``0 .. m-1``, energies = reconstruction errors.
+        """One SampleSet per row: variables ``0 .. m-1``, energies from :meth:`QUBOBatch.energies`.
 
         ``initial_states`` ``(n, s, m)`` are tiled over the reads; no read ends worse than its start.
         """
         start = time.perf_counter()
         rng = np.random.default_rng(seed)
-        n, m = problem.num_neurons, problem.num_variables
+        n, m = batch.num_rows, batch.num_variables
         states = initial_chains(initial_states, n, num_reads, m, rng)
         with threadpool_limits(self.blas_threads, user_api="blas"):
-            states, ranges = anneal(problem.shared_quadratic, problem.coeffs, problem.linear, states,
-                                    cold_betas(problem.coeffs, problem.shared_quadratic), num_sweeps, rng,
+            states, ranges = anneal(batch.quadratic, batch.scale, batch.linear, states,
+                                    cold_betas(batch.scale, batch.quadratic), num_sweeps, rng,
                                     warm=initial_states is not None, tabu_steps=tabu_steps)
-        energies = problem.energies(states)
+        energies = batch.energies(states)
         seconds = time.perf_counter() - start
         steps = default_tabu_steps(m) if tabu_steps is None else tabu_steps
+        sent = {"num_reads": num_reads, "num_sweeps": num_sweeps, "tabu_steps": steps, "seed": seed}
         return [dimod.SampleSet.from_samples(
             (states[i], range(m)), dimod.BINARY, energies[i],
             info={"beta_range": (float(ranges[i, 0]), float(ranges[i, 1])), "num_sweeps": num_sweeps,
-                  "tabu_steps": steps, "seconds": seconds / n, "layer_seconds": seconds}) for i in range(n)]
+                  "tabu_steps": steps, "seconds": seconds / n, "batch_seconds": seconds, "parameters": sent})
+            for i in range(n)]
 
     def sample(self, bqm: dimod.BinaryQuadraticModel, *, num_reads: int = 10, num_sweeps: int = NUM_SWEEPS,
                tabu_steps: int | None = None, seed=None, initial_states=None, beta_range=None,

@@ -12,7 +12,7 @@ Both run one composite stack, :class:`QPUComposite`, made for dense per-neuron Q
 5. block decomposition when a neuron has more variables than the largest clique.
 
 ``qpu-packed[:<solver>]`` and ``mock-qpu-packed:<profile>`` also place several neurons of a
-layer in one QPU call on disjoint cliques (:meth:`PackedQPUComposite.sample_layer`).  The
+layer in one QPU call on disjoint cliques (:meth:`PackedQPUComposite.sample_batch`).  The
 mock is the profile's :class:`~dwave.system.testing.MockDWaveSampler` with simulated
 annealing as its substitute, to which ``seed`` and ``num_sweeps`` go.  API tokens are read
 by the Ocean client only: annealq never prints, logs or stores them.
@@ -42,8 +42,10 @@ from annealq.embedding import (CHAIN_BREAK_METHODS, chain_info, chain_strength_p
                                clique_embedder, embedding_stats, get_chain_break_method, pack_clique_embeddings,
                                scale_to_profile, solve_by_blocks, target_graph, used_adjacency)
 from annealq.profiles import HardwareProfile, UnknownProfileError, list_profiles, load_profile
+from annealq.formulations.batch import QUBOBatch
 from annealq.samplers.errors import (PrecisionWarning, RouteError, ServiceUnreachableError,
                                      SolverUnavailableError, TokenMissingError)
+from annealq.samplers.solve import BatchSampler, accepted, row_seed
 
 #: Client settings under the user's own (file, environment): an unreachable service fails in seconds.
 CLIENT_DEFAULTS = {"http_retry_total": 1}
@@ -307,7 +309,7 @@ class QPUComposite(dimod.ComposedSampler):
         return answer
 
 
-class PackedQPUComposite(QPUComposite):
+class PackedQPUComposite(QPUComposite, BatchSampler):
     """:class:`QPUComposite` that also packs the neurons of a layer into shared QPU calls.
 
     Args:
@@ -319,35 +321,36 @@ class PackedQPUComposite(QPUComposite):
         super().__init__(child, **kwargs)
         self.pack = pack
 
-    def sample_layer(self, problem, *, num_reads: int, num_sweeps: int, seed: int | None,
-                     initial_states=None, chain_strength=None) -> Iterator[dimod.SampleSet]:
-        """One SampleSet per neuron of ``problem`` (a LayerProblem), yielded call by call.
+    def sample_batch(self, batch: QUBOBatch, *, seed: int | None = None, initial_states=None,
+                     chain_strength=None, **parameters) -> Iterator[dimod.SampleSet]:
+        """One SampleSet per row of ``batch``, yielded call by call.
 
-        Calls group the layer's neurons by index (``problem.neuron_ids``): call ``c`` holds
-        neurons ``c * k .. c * k + k - 1`` and is seeded by its first one, so a resumed run
-        (a subset of the layer) sends the same calls as an uninterrupted one.
-        ``initial_states`` are not used by a forward anneal (the caller polishes from them);
-        ``chain_strength`` overrides the composite's policy.
+        Calls group the rows by id: call ``c`` holds rows ``c * k .. c * k + k - 1`` and is
+        seeded by its first one, so a resumed run (a subset of the rows) sends the same calls
+        as an uninterrupted one.  ``initial_states`` are not used by a forward anneal (``solve``
+        polishes from them); ``chain_strength`` overrides the composite's policy.  Each
+        SampleSet's ``info['parameters']`` is what its QPU call received.
         """
-        from annealq.compile.bqm import neuron_bqm
-        from annealq.samplers.layer import neuron_seed
-
-        n, m = problem.num_neurons, problem.num_variables
-        ids = problem.neuron_ids
-        wanted = {"num_reads": num_reads, "num_sweeps": num_sweeps}
-        params = {k: v for k, v in wanted.items() if k in self.parameters}
+        n, m = batch.num_rows, batch.num_variables
+        ids = batch.ids
+        params = accepted(self, parameters)
         own = {} if chain_strength is None else {"chain_strength": chain_strength}
         if m > self.max_block:
             for i in range(n):
-                yield self.sample(neuron_bqm(problem, i), **params, **own, **self._seed(neuron_seed(seed, int(ids[i]))))
+                sent = {**params, **self._seed(row_seed(seed, int(ids[i])))}
+                answer = self.sample(batch.bqm(i), **sent, **own)
+                answer.info["parameters"] = {**sent, **own}
+                yield answer
             return
         embeddings = pack_clique_embeddings(self.profile, m, count=self.pack)  # the same for any subset
         per_call = len(embeddings)
         calls = ids // per_call
         for call in dict.fromkeys(calls.tolist()):
-            neurons = np.flatnonzero(calls == call)
-            yield from self.sample_many([neuron_bqm(problem, i) for i in neurons], embeddings[:len(neurons)],
-                                        {**params, **self._seed(neuron_seed(seed, call * per_call))}, **own)
+            rows = np.flatnonzero(calls == call)
+            sent = {**params, **self._seed(row_seed(seed, call * per_call))}
+            for answer in self.sample_many([batch.bqm(i) for i in rows], embeddings[:len(rows)], sent, **own):
+                answer.info["parameters"] = {**sent, **own}
+                yield answer
 
     def _seed(self, seed: int | None) -> dict:
         return {"seed": seed} if seed is not None and "seed" in self.parameters else {}

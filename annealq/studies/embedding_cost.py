@@ -50,7 +50,6 @@ from typing import Iterable, Mapping, Sequence
 import numpy as np
 from tqdm import tqdm
 
-from annealq.compile import neuron_bqm
 from annealq.embedding import clique_embedder, embedding_stats, scale_to_profile
 from annealq.embedding.decompose import condition_on
 from annealq.formulations import Grid, bias_grid, fixed_point_problem, rounding_problem
@@ -181,7 +180,7 @@ def _point(problem, target, name, graph, formulation, fan_in, bits, *, neurons, 
 def _precision(problem, target: HardwareProfile, embedding: Mapping) -> dict:
     """Couplings of the neuron (its first block when split, the rest at their base levels)
     after scaling onto ``embedding``, against the profile's J precision."""
-    bqm = neuron_bqm(problem, 0)
+    bqm = problem.qubo.bqm(0)
     if len(embedding) < len(bqm):
         bqm = condition_on(bqm, {v: 0 for v in range(len(embedding), len(bqm))})
     _, report = scale_to_profile(bqm, target, embedding=embedding)

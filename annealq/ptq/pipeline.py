@@ -1,4 +1,4 @@
-"""``annealq.quantize``: quantize every ``nn.Linear`` of a feed-forward model, layer by layer.
+"""The PTQ pipeline: quantize every ``nn.Linear`` of a feed-forward model, layer by layer.
 
 Example:
     >>> import torch, annealq
@@ -19,9 +19,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from annealq.config import QuantConfig
-from annealq.methods.layer import LayerQuantization, quantize_layer
 from annealq.nn.modules import as_tensor, layer_inputs, linear_layers, passed_through
+from annealq.ptq.config import QuantConfig
+from annealq.ptq.layer import LayerQuantization, quantize_layer
+from annealq.workflows import handler, register_handler
 
 
 @dataclass
@@ -78,8 +79,14 @@ class QuantizationResult:
         return out
 
 
-def quantize(model: nn.Module, calibration, config: QuantConfig = QuantConfig(), *,
-             progress: Callable[[str, int], None] | None = None, store=None, executor=None) -> QuantizationResult:
+def quantize(model: nn.Module, calibration, config=QuantConfig(), **kwargs):
+    """Quantize ``model`` with the workflow that handles ``config``'s type (see :func:`quantize_model`)."""
+    return handler(config)(model, calibration, config, **kwargs)
+
+
+@register_handler(QuantConfig)
+def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantConfig(), *,
+             progress: Callable[[str, int], None] | None = None, journal=None, executor=None) -> QuantizationResult:
     """Quantize every ``nn.Linear`` of ``model`` (left untouched) in forward order.
 
     Args:
@@ -87,14 +94,13 @@ def quantize(model: nn.Module, calibration, config: QuantConfig = QuantConfig(),
             unquantized and are listed in ``result.skipped``.
         calibration: model inputs ``(N, ...)`` (tensor or array).
         config: a :class:`QuantConfig`.
-        progress: called as ``progress(layer_name, neurons_done)`` while neurons are solved.
-        store: a run store (``annealq.records``) that records every neuron answer and lets
-            an interrupted run resume without solving those neurons again.
+        progress: called as ``progress(layer_name, 1)`` for each neuron solved.
+        journal: a run journal (:class:`annealq.records.Journal`) that records every neuron
+            answer (workflow ``ptq``, one step per layer) and lets an interrupted run resume
+            without solving those neurons again.
         executor: a ``concurrent.futures.Executor`` (for example a Dask client's) for the
             per-neuron solving.
     """
-    if not isinstance(config, QuantConfig):
-        raise TypeError(f"config must be an annealq.QuantConfig, got {type(config).__name__}")
     float_model = model
     quantized = copy.deepcopy(model).eval()
     targets = linear_layers(quantized)
@@ -112,27 +118,13 @@ def quantize(model: nn.Module, calibration, config: QuantConfig = QuantConfig(),
             raise ValueError(f"running the model on the calibration data failed before layer {name!r}: {err}") from err
         weight = layer.weight.detach().double().cpu().numpy()
         bias = None if layer.bias is None else layer.bias.detach().double().cpu().numpy()
-        hooks = _neuron_hooks(name, progress, store, config)
-        q = quantize_layer(weight, bias, inputs, config, name=name, executor=executor, **hooks,
-                           float_inputs=float_inputs if config.inputs == "quantized" else None)
+        step = journal.step("ptq", config, name) if journal is not None else None
+        on_answer = None if progress is None else (lambda answer, name=name: progress(name, 1))
+        q = quantize_layer(weight, bias, inputs, config, name=name, executor=executor, journal=step,
+                           on_answer=on_answer, float_inputs=float_inputs if config.inputs == "quantized" else None)
         with torch.no_grad():
             layer.weight.copy_(torch.as_tensor(q.weight, dtype=layer.weight.dtype))
             if q.bias is not None:
                 layer.bias.copy_(torch.as_tensor(q.bias, dtype=layer.bias.dtype))
         reports.append(LayerReport(name, layer.in_features, layer.out_features, q))
     return QuantizationResult(quantized, config, reports, passed_through(model))
-
-
-def _neuron_hooks(name: str, progress, store, config: QuantConfig) -> dict:
-    """``answers`` already recorded and the ``on_answer`` callback for one layer."""
-    answers = store.answers(name, config) if store is not None else {}
-    done = [len(answers)]
-
-    def on_answer(answer):
-        if store is not None:
-            store.save(name, config, answer)
-        done[0] += 1
-        if progress is not None:
-            progress(name, done[0])
-
-    return {"answers": answers, "on_answer": on_answer}

@@ -1,4 +1,4 @@
-"""Post-training quantization study: methods x bit-widths on one model, as table rows.
+"""PTQ report: methods x bit-widths on one model, as table rows.
 
 Example:
     >>> from annealq.data import load_dataset
@@ -13,16 +13,16 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, Iterable
 
-from annealq.config import QuantConfig
+from annealq.ptq.config import QuantConfig
 from annealq.nn.models import accuracy
-from annealq.nn.quantize import quantize
+from annealq.ptq.pipeline import quantize
 
 ROW_KEYS = ("method", "bits", "accuracy", "recon_error", "layer_errors", "seconds")
 
 
 def ptq_rows(model, data, *, methods: Iterable[str] = ("rtn", "gptq", "qubo"), bits: Iterable[int] = (8, 4, 3, 2, 1),
              config: QuantConfig = QuantConfig(), calibration_size: int = 256,
-             on_row: Callable[[dict], None] | None = None, progress=None, store=None, executor=None) -> list[dict]:
+             on_row: Callable[[dict], None] | None = None, progress=None, journal=None, executor=None) -> list[dict]:
     """One row per (method, bits) plus a ``float`` row; keys :data:`ROW_KEYS` (+ ``layers``)."""
     calibration = data.x_train[:calibration_size]
     rows = [{"method": "float", "bits": 32, "accuracy": accuracy(model, data.x_test, data.y_test),
@@ -32,7 +32,7 @@ def ptq_rows(model, data, *, methods: Iterable[str] = ("rtn", "gptq", "qubo"), b
     for b in bits:
         for method in methods:
             cfg = dataclasses.replace(config, bits=b, method=method)
-            result = quantize(model, calibration, cfg, progress=progress, store=store, executor=executor)
+            result = quantize(model, calibration, cfg, progress=progress, journal=journal, executor=executor)
             row = {"method": method, "bits": b, "accuracy": accuracy(result.model, data.x_test, data.y_test),
                    "recon_error": result.recon_error, "layer_errors": [l.recon_error for l in result.layers],
                    "seconds": result.seconds, "layers": [l.to_dict() for l in result.layers]}

@@ -1,0 +1,263 @@
+"""One entry point for every formulation: ``solve(problem, sampler, ...)`` -> one answer per row.
+
+``problem`` is a :class:`~annealq.formulations.QUBOBatch` (or anything with a ``.qubo`` batch,
+such as a :class:`~annealq.formulations.LayerProblem`) or a
+:class:`~annealq.formulations.CQMBatch`; ``sampler`` is a route name or any
+``dimod.Sampler`` instance, registered or not.
+
+- A whole-batch sampler (:class:`BatchSampler`: the ``batched`` annealer, the packed QPU
+  routes) gets the batch at once; any other sampler gets one model per row.
+- QUBO answers are polished by steepest descent together with the warm starts, so no answer
+  is worse than a warm start (a :attr:`BatchSampler.polished` sampler whose reads already end
+  descended from every warm start skips it).
+- CQM rows go as CQMs to a sampler with ``sample_cqm`` (dimod's ``ExactCQMSolver``, Leap's
+  hybrid CQM solver), else as penalty BQMs (:meth:`CQMBatch.penalty_bqm`, the multiplier and
+  its rule recorded in the answer's ``info``); the best feasible sample is kept (the least
+  violated one when none is feasible) and every answer reports its feasibility.
+- Rows run in this process, in ``workers`` processes, or on any ``concurrent.futures``
+  executor (a Dask client's ``get_executor()``); ``on_answer`` sees every answer in this
+  process as it arrives, so a fault later loses nothing already solved.
+- Every answer carries ``parameters``: exactly what its sampler call received.
+
+Example:
+    >>> import numpy as np
+    >>> from annealq.formulations import QUBOBatch
+    >>> batch = QUBOBatch(np.array([[0, 1.0], [1.0, 0]]), scale=1.0, linear=[[-1, -1], [1, -1]], offset=0)
+    >>> [(a.id, a.state.tolist(), a.energy) for a in solve(batch, "exact")]
+    [(0, [1, 0], -1.0), (1, [0, 1], -1.0)]
+"""
+from __future__ import annotations
+
+import abc
+import time
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import dimod
+import numpy as np
+from dwave.samplers import SteepestDescentSolver
+
+from annealq.formulations.batch import QUBOBatch
+from annealq.formulations.cqm import CQMBatch
+from annealq.samplers.config import SolverConfig
+from annealq.samplers.router import sampler as route_sampler
+
+
+class BatchSampler(abc.ABC):
+    """The role of a sampler that takes a whole :class:`QUBOBatch` at once.
+
+    ``sample_batch`` yields one SampleSet per row, in row order, over variables ``0 .. m-1``;
+    each SampleSet's ``info['parameters']`` says what the underlying call received.
+    """
+
+    #: every read ends descended and no worse than its start (``solve`` then skips its polish)
+    polished: bool = False
+
+    @abc.abstractmethod
+    def sample_batch(self, batch: QUBOBatch, *, seed: int | None = None, initial_states=None,
+                     **parameters) -> Iterable[dimod.SampleSet]:
+        """One SampleSet per row of ``batch``; ``initial_states`` ``(n, s, m)``."""
+
+
+@dataclass
+class Answer:
+    """One row's outcome.
+
+    Attributes:
+        id: the row's id.
+        sampleset: the sampler's raw SampleSet.
+        state: best state, ``(m,)`` int8 (a CQM's in ``cqm.variables`` order).
+        energy: its energy (a CQM's objective value).
+        seconds: wall time of the row's solve (a batch's time shared by its rows).
+        parameters: what the sampler call received.
+        model: the BQM or CQM solved.
+        feasible, violations: for CQM rows, of ``state``.
+        info: penalty multiplier and rule, polish, and what a journal read back.
+    """
+
+    id: int
+    sampleset: dimod.SampleSet
+    state: np.ndarray
+    energy: float
+    seconds: float
+    parameters: dict = field(default_factory=dict)
+    model: dimod.BinaryQuadraticModel | dimod.ConstrainedQuadraticModel | None = None
+    feasible: bool | None = None
+    violations: dict | None = None
+    info: dict = field(default_factory=dict)
+
+
+def row_seed(seed: int | None, row_id: int) -> int | None:
+    """A per-row seed, independent of the order and the place rows are solved in."""
+    return None if seed is None else int((seed * 1_000_003 + int(row_id)) % 2**32)
+
+
+def accepted(sampler: dimod.Sampler, parameters: dict) -> dict:
+    """The ``parameters`` (not None) that ``sampler`` declares it takes."""
+    known = getattr(sampler, "parameters", {})
+    return {k: v for k, v in parameters.items() if v is not None and k in known}
+
+
+def ordered_states(sampleset: dimod.SampleSet, labels) -> np.ndarray:
+    """The SampleSet's samples with columns in the order of ``labels``."""
+    columns = [sampleset.variables.index(v) for v in labels]
+    return sampleset.record.sample[:, columns]
+
+
+def polish(bqm: dimod.BinaryQuadraticModel, states: np.ndarray) -> tuple[np.ndarray, float]:
+    """Steepest descent from each state (variables ``0 .. m-1``); the best local minimum."""
+    labels = list(range(bqm.num_variables))
+    result = SteepestDescentSolver().sample(bqm, initial_states=(np.asarray(states, dtype=np.int8), labels))
+    best = result.first
+    return np.array([best.sample[v] for v in labels], dtype=np.int8), float(best.energy)
+
+
+def qubo_batch(problem) -> QUBOBatch:
+    """The QUBO batch of ``problem`` (itself, or its ``.qubo``)."""
+    batch = getattr(problem, "qubo", problem)
+    if not isinstance(batch, QUBOBatch):
+        raise TypeError(f"cannot solve a {type(problem).__name__}: give a QUBOBatch, a CQMBatch or a problem "
+                        f"with a .qubo batch (LayerProblem)")
+    return batch
+
+
+def _resolve(sampler) -> dimod.Sampler:
+    if isinstance(sampler, str):
+        return route_sampler(sampler)
+    if not any(hasattr(sampler, verb) for verb in ("sample", "sample_cqm")):
+        raise TypeError(f"sampler must be a route name or a dimod sampler, got {type(sampler).__name__}")
+    return sampler
+
+
+def _call_parameters(sampler, config: SolverConfig, seed, chain_strength) -> dict:
+    return accepted(sampler, {**config.parameters(), "seed": seed, "chain_strength": chain_strength})
+
+
+def _qubo_answer(batch: QUBOBatch, r: int, sampleset, parameters, warm, seconds, polished=False) -> Answer:
+    bqm = batch.bqm(r)
+    states = ordered_states(sampleset, range(batch.num_variables))
+    if polished:
+        best = int(np.argmin(sampleset.record.energy))
+        state, energy = states[best].astype(np.int8), float(sampleset.record.energy[best])
+    else:
+        state, energy = polish(bqm, states if warm is None else np.vstack([states, warm]))
+    return Answer(int(batch.ids[r]), sampleset, state, energy, seconds, parameters, bqm,
+                  info={"polished": not polished})
+
+
+def solve_rows(batch, sampler, positions: list[int], config: SolverConfig, warm_starts, chain_strength,
+               penalty) -> list[Answer]:
+    """Solve rows of ``batch`` one model at a time (what a worker process runs)."""
+    sampler = _resolve(sampler)
+    answers = []
+    for k, r in enumerate(positions):
+        params = _call_parameters(sampler, config, row_seed(config.seed, batch.ids[r]), chain_strength)
+        start = time.perf_counter()
+        if isinstance(batch, CQMBatch):
+            answers.append(_cqm_answer(batch, r, sampler, params, penalty, start))
+            continue
+        sampleset = sampler.sample(batch.bqm(r), **params)
+        sampleset.resolve()
+        warm = None if warm_starts is None else warm_starts[k]
+        answers.append(_qubo_answer(batch, r, sampleset, params, warm, time.perf_counter() - start))
+    return answers
+
+
+def _cqm_answer(batch: CQMBatch, r: int, sampler, params: dict, penalty, start: float) -> Answer:
+    cqm = batch.cqm(r)
+    labels = list(cqm.variables)
+    info: dict = {}
+    if hasattr(sampler, "sample_cqm"):
+        sampleset = sampler.sample_cqm(cqm, **{k: v for k, v in params.items() if k != "chain_strength"})
+    else:
+        bqm, multiplier, rule = batch.penalty_bqm(r, penalty)
+        info.update(penalty_multiplier=multiplier, penalty_rule=rule)
+        sampleset = sampler.sample(bqm, **params)
+    sampleset.resolve()
+    states = ordered_states(sampleset, labels).astype(np.int8)
+    objective = cqm.objective.energies((states, labels))
+    checks = [batch.feasibility(r, dict(zip(labels, s))) for s in states]
+    violation = np.array([sum(v.values()) for _, v in checks])
+    feasible = np.array([f for f, _ in checks])
+    # best feasible, else least violated (then lowest objective)
+    best = int(np.lexsort((objective, violation, ~feasible))[0])
+    info["feasible_reads"] = int(feasible.sum())
+    return Answer(int(batch.ids[r]), sampleset, states[best], float(objective[best]), time.perf_counter() - start,
+                  params, cqm, bool(feasible[best]), checks[best][1], info)
+
+
+def _chunks(items: list[int], count: int) -> list[list[int]]:
+    return [c for c in (items[k::count] for k in range(count)) if c]
+
+
+def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_starts=None,
+          executor: Executor | None = None, journal=None, chain_strength=None, penalty="bound",
+          on_answer: Callable[[Answer], None] | None = None) -> list[Answer]:
+    """Solve every row of ``problem``; answers in row order (see module docstring).
+
+    Args:
+        problem: a QUBOBatch, a CQMBatch, or a problem with a ``.qubo`` batch.
+        sampler: a route name or a dimod sampler (default: ``config.route``).
+        config: budget, seed, workers (default ``SolverConfig()``).
+        warm_starts: ``(n, s, m)`` binary states per QUBO row that no answer may be worse than.
+        executor: a ``concurrent.futures.Executor`` for per-row samplers (else ``config.workers``).
+        journal: a journal step (``annealq.records.Journal.step(...)``): rows it holds
+            answers to for this very problem are not solved again; new answers are saved.
+        chain_strength: a chain-strength policy for routes that embed (others ignore it).
+        penalty: the multiplier rule of CQM rows sent as penalty BQMs.
+        on_answer: called with each new answer as it arrives.
+    """
+    config = config or SolverConfig()
+    batch = problem if isinstance(problem, CQMBatch) else qubo_batch(problem)
+    sampler = _resolve(config.route if sampler is None else sampler)
+    done = journal.reusable(batch) if journal is not None else {}
+    todo = [r for r in range(batch.num_rows) if int(batch.ids[r]) not in done]
+    answers = list(done.values())
+
+    def take(new):
+        for a in new:
+            answers.append(a)
+            if journal is not None:
+                journal.save(a)
+            if on_answer is not None:
+                on_answer(a)
+
+    if warm_starts is not None:
+        warm_starts = np.asarray(warm_starts, dtype=np.int8)
+        warm_starts = warm_starts.reshape(batch.num_rows, -1, warm_starts.shape[-1])
+    if todo and isinstance(sampler, BatchSampler) and isinstance(batch, QUBOBatch):
+        _solve_whole(batch.subset(todo), sampler, config, None if warm_starts is None else warm_starts[todo],
+                     chain_strength, take)
+    elif todo and executor is None and config.workers <= 1:
+        for r in todo:
+            take(solve_rows(batch, sampler, [r], config, None if warm_starts is None else warm_starts[[r]],
+                            chain_strength, penalty))
+    elif todo:
+        own = executor is None
+        pool = ProcessPoolExecutor(config.workers) if own else executor
+        try:
+            futures = [pool.submit(solve_rows, batch.subset(chunk), sampler, list(range(len(chunk))), config,
+                                   None if warm_starts is None else warm_starts[chunk], chain_strength, penalty)
+                       for chunk in _chunks(todo, config.workers * 4)]
+            for f in as_completed(futures):
+                take(f.result())
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
+    order = {int(i): k for k, i in enumerate(batch.ids)}
+    return sorted(answers, key=lambda a: order[a.id])
+
+
+def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, warm, chain_strength, take):
+    start = time.perf_counter()
+    own = accepted(sampler, {**config.parameters(), "chain_strength": chain_strength})
+    samplesets = sampler.sample_batch(sub, seed=config.seed, initial_states=warm, **own)
+    reads = config.num_reads
+    # reads that end descended from every warm start need no second polish
+    polished = sampler.polished and (warm is None or reads is None or reads >= warm.shape[1])
+    for r, ss in enumerate(samplesets):
+        seconds = time.perf_counter() - start
+        start = time.perf_counter()
+        params = ss.info.get("parameters", {**own, "seed": config.seed})
+        take([_qubo_answer(sub, r, ss, params, None if warm is None else warm[r], seconds, polished)])
