@@ -1,0 +1,1 @@
+"""Training quantized networks as constrained binary optimisation (see docs/qnn.md)."""
