@@ -1,0 +1,164 @@
+"""Training loop: rounds of mini-batch blocks (output layer, then hidden layer), each a QCBO.
+
+Round ``t`` takes the next mini-batch, solves the output block (``W2`` on the spline-model
+activations of the current ``W1``), then the hidden block (``W1`` with the new ``W2``) — per
+sample group with progressive hedging when ``scenario > 0`` (method ``qcgd``) — and keeps
+whichever of the current, half-updated and updated networks has the lowest true loss on
+``eval_samples`` training samples (the current network stays a candidate, so that loss never
+rises).  Every oracle call is one journal step, ``iter-<t>-<block>-<k>``: a run interrupted and
+started again with the same journal reuses what was solved and ends bit-identical.
+
+Example:
+    >>> from annealq.qnn.toy import toy_dataset
+    >>> result = train(toy_dataset(), QNNConfig(hidden=2, batch=4, iterations=2, inner=2, pool=0, route="steepest"))
+    >>> result.oracle_calls, result.history[-1]["violations"]
+    (18, 0)
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from annealq.formulations.qnn import activation_spline, fip_interval, hidden_block, output_block
+from annealq.qnn.config import QNNConfig
+from annealq.qnn.network import BinaryMLP, input_levels, layer_scales
+from annealq.qnn.solvers import Solution, checked, conditional_gradient, penalty_solve, progressive_hedging
+from annealq.workflows import handler, register_handler
+
+
+@dataclass
+class QNNResult:
+    """The trained network and one record per round (``history``)."""
+
+    network: BinaryMLP
+    config: QNNConfig
+    history: list = field(default_factory=list)
+    interval: tuple = (0, 0)
+
+    @property
+    def oracle_calls(self) -> int:
+        return self.history[-1]["oracle_calls"] if self.history else 0
+
+
+def train(data, config: QNNConfig = QNNConfig(), **kwargs) -> QNNResult:
+    """Train with the workflow that handles ``config``'s type (:func:`train_qnn`)."""
+    return handler(config)(data, config, **kwargs)
+
+
+def prepare(data, config: QNNConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """``(x_train, y_train, x_test, y_test)`` as integer levels of the (pooled) inputs."""
+    shape = getattr(data, "image_shape", None)
+    if shape is None:
+        raise ValueError("data must be an annealq Dataset (x_train, y_train, x_test, y_test, num_classes, "
+                         "image_shape): load one with annealq.data.load_dataset")
+    prep = [input_levels(x, image_shape=shape, pool=config.pool, levels=config.input_levels)
+            for x in (data.x_train, data.x_test)]
+    return prep[0], np.asarray(data.y_train), prep[1], np.asarray(data.y_test)
+
+
+def _resolve_sampler(sampler, config: QNNConfig):
+    if sampler is not None:
+        return sampler
+    if config.solver.route.startswith("hybrid-cqm"):
+        from annealq.qnn.hybrid import HybridCQMSampler
+
+        return HybridCQMSampler(config.solver.route.partition(":")[2] or None)
+    return config.solver.route
+
+
+@register_handler(QNNConfig)
+def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=None, init: BinaryMLP | None = None,
+              progress: Callable[[dict], None] | None = None) -> QNNResult:
+    """Train a binary-weight MLP on ``data`` (an annealq Dataset) as in the module docstring.
+
+    Args:
+        sampler: the oracle (a route name or dimod sampler; default ``config.solver.route``;
+            route ``hybrid-cqm[:<solver>]`` is Leap's hybrid CQM solver, method ``penalty``).
+        journal: an :class:`annealq.records.Journal` (workflow ``qnn``): resume and records.
+        init: the network to start from (default: random signs from ``config.seed``).
+        progress: called with each round's record.
+    """
+    x_tr, y_tr, x_te, y_te = prepare(data, config)
+    classes, features = int(data.num_classes), x_tr.shape[1]
+    rng = np.random.default_rng(config.seed)
+    s1, s2 = layer_scales(x_tr, config.hidden, config.activation, config.input_levels, config.seed)
+    if init is None:
+        net = BinaryMLP(rng.integers(0, 2, (config.hidden, features)).astype(np.int8),
+                        rng.integers(0, 2, (classes, config.hidden)).astype(np.int8), s1, s2, config.activation,
+                        config.input_levels)
+    else:
+        if init.w1.shape != (config.hidden, features) or init.w2.shape != (classes, config.hidden):
+            raise ValueError(f"init has weights {init.w1.shape} and {init.w2.shape}, the data and config need "
+                             f"({config.hidden}, {features}) and ({classes}, {config.hidden})")
+        net = init
+    lo, hi = fip_interval(x_tr)
+    interval = (int(lo.min()), int(hi.max()))
+    act = activation_spline(config.activation, *interval, config.pieces, net.unit)
+    sampler = _resolve_sampler(sampler, config)
+    evals = rng.permutation(len(x_tr))[: config.eval_samples]
+    order = np.concatenate([rng.permutation(len(x_tr)) for _ in range(-(-config.iterations * config.batch
+                                                                         // len(x_tr)) + 1)])
+
+    def step(name):
+        return None if journal is None else journal.step("qnn", config, name)
+
+    def solve_block(problem, start, tag, t) -> Solution:
+        if config.method == "penalty":
+            return penalty_solve(problem, sampler, config=config.solver, journal=step(f"iter-{t}-{tag}"),
+                                 start_weights=start)
+        calls = config.inner if problem.constraints else 1  # no constraints: one QUBO says it all
+        return conditional_gradient(problem, sampler, iterations=calls, config=config.solver, start_weights=start,
+                                    journal=lambda k: step(f"iter-{t}-{tag}-{k}"))
+
+    history, calls, start_time = [], 0, time.perf_counter()
+    for t in range(config.iterations):
+        batch = order[t * config.batch:(t + 1) * config.batch]
+        xb, yb = x_tr[batch], y_tr[batch]
+        out = output_block(act(xb @ (2.0 * net.w1 - 1).T), yb, classes=classes, scale=s2, loss=config.loss,
+                           loss_pieces=config.loss_pieces)
+        sol_out = solve_block(out, net.w2.reshape(-1), "out", t)
+        w2 = sol_out.weights.reshape(classes, config.hidden).copy()
+        w2_real = s2 * (2.0 * w2 - 1)
+        block = dict(hidden=config.hidden, activation=config.activation, pieces=config.pieces, loss=config.loss,
+                     loss_pieces=config.loss_pieces, unit=net.unit, unit_interval=interval)
+        if config.method == "qcgd" and 0 < config.scenario < len(batch):
+            groups = [np.arange(k, min(k + config.scenario, len(batch))) for k in range(0, len(batch), config.scenario)]
+            problems = [hidden_block(xb[g], yb[g], w2_real, **block) for g in groups]
+            w1_bits, _, _, n = progressive_hedging(problems, sampler, iterations=config.inner, config=config.solver,
+                                                   start_weights=net.w1.reshape(-1),
+                                                   journal=lambda k: step(f"iter-{t}-hidden-{k}"))
+            checks = [checked(p, p.complete(w1_bits), oracle_calls=0, seconds=0.0) for p in problems]
+            hidden_calls, raw_ok = n, None
+        else:
+            problems = [hidden_block(xb, yb, w2_real, **block)]
+            sol = solve_block(problems[0], net.w1.reshape(-1), "hidden", t)
+            w1_bits, checks, hidden_calls, raw_ok = sol.weights, [sol], sol.oracle_calls, sol.raw_feasible
+        calls += sol_out.oracle_calls + hidden_calls
+        w1 = np.asarray(w1_bits, np.int8).reshape(config.hidden, features).copy()
+        candidates = [(net.w1, net.w2), (net.w1, w2), (w1, w2)]
+        losses = [BinaryMLP(a, b, s1, s2, config.activation, config.input_levels).loss(x_tr[evals], y_tr[evals],
+                                                                                       config.loss)
+                  for a, b in candidates]
+        best = int(np.argmin(losses))
+        net = BinaryMLP(*candidates[best], s1, s2, config.activation, config.input_levels)
+        solutions = [sol_out] + checks
+        record = {
+            "iteration": t, "oracle_calls": calls, "objective": float(np.mean([c.energy for c in checks])),
+            "train_loss": losses[best], "train_accuracy": net.accuracy(x_tr[evals], y_tr[evals]),
+            "accuracy": net.accuracy(x_te, y_te), "accepted": ["none", "output", "both"][best],
+            "violations": int(sum(len(s.violations) for s in solutions)),
+            "feasible_answers": None if raw_ok is None else raw_ok + sol_out.raw_feasible,
+            "variables": int(out.num_variables + sum(p.num_variables for p in problems)),
+            "constraints": int(len(out.constraints) + sum(len(p.constraints) for p in problems)),
+            "largest_problem": int(max(p.num_variables for p in problems + [out])),
+            "seconds": time.perf_counter() - start_time,
+        }
+        if any(not s.feasible for s in solutions):
+            record["infeasible"] = True  # never silently: the record says so
+        history.append(record)
+        if progress:
+            progress(record)
+    return QNNResult(net, config, history, interval)
