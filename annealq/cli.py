@@ -25,17 +25,37 @@ def _new_run_dir() -> Path:
     return path
 
 
-@click.group()
+def _expected_errors() -> tuple:
+    """Failures a user can cause and fix (bad input, no token, busy or damaged run folder): one line each."""
+    from annealq.records import JournalError
+    from annealq.samplers.errors import RouteError
+
+    return (ValueError, TypeError, OSError, RouteError, JournalError)
+
+
+class _Group(click.Group):
+    """Every expected failure of a subcommand ends in one ``Error:`` line and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except click.ClickException:
+            raise
+        except _expected_errors() as err:
+            raise click.ClickException(" ".join(str(err).split()) or type(err).__name__) from err
+
+
+@click.group(cls=_Group)
 @click.version_option(package_name="annealq")
 def main():
     """Neural networks as QUBOs for quantum annealers."""
 
 
 def _spends_qpu_time(route: str) -> bool:
-    """Whether ``route`` spends (or models) QPU time: what a dry run is for."""
-    from annealq.samplers.dryrun import route_target
+    """Whether ``route`` spends (or may spend) QPU time: what a dry run is for."""
+    from annealq.samplers.router import route_kind
 
-    return route_target(route)[0] is not None or route.partition(":")[0] in ("qpu", "qpu-packed", "auto")
+    return route_kind(route) in ("qpu", "any")
 
 
 @main.command()
@@ -44,13 +64,18 @@ def _spends_qpu_time(route: str) -> bool:
 @click.option("--bits", default="8,4,3,2,1", show_default=True, help="comma-separated weight bit-widths")
 @click.option("--methods", default="rtn,gptq,qubo", show_default=True, help="comma-separated: rtn, gptq, qubo")
 @click.option("--route", default="sa", show_default=True, help="where the QUBOs go (annealq routes)")
-@click.option("--calibration-size", default=256, show_default=True, help="calibration samples from the training set")
-@click.option("--seed", default=0, show_default=True)
+@click.option("--calibration-size", type=click.IntRange(min=1), default=256, show_default=True,
+              help="calibration samples from the training set")
+@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
+              help="data split and reference model")
+@click.option("--solver-seed", type=click.IntRange(0, 2**32 - 1), default=None,
+              help="seed of the annealers (default: --seed)")
 @click.option("--levels", default=2, show_default=True, help="candidate levels per weight in the QUBO (2, 4, 8)")
 @click.option("--scale", default="absmax", show_default=True, help="per-channel scale: mse or absmax")
-@click.option("--num-reads", default=20, show_default=True)
-@click.option("--num-sweeps", default=1000, show_default=True)
-@click.option("--workers", default=1, show_default=True, help="processes for per-neuron routes")
+@click.option("--num-reads", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--num-sweeps", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
+              help="processes for per-neuron routes")
 @click.option("--chain-strength", type=float, default=4.0, show_default=True,
               help="QPU routes: prefactor of uniform torque compensation")
 @click.option("--scheduler", default=None, help="Dask scheduler address: solve neurons on that cluster")
@@ -59,20 +84,26 @@ def _spends_qpu_time(route: str) -> bool:
                                                "Advantage_system4.1)")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="run folder (default: a new runs/<time>); an existing run folder resumes")
-def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, levels, scale, num_reads, num_sweeps,
-             workers, chain_strength, scheduler, dry_run, profile, out):
+def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, solver_seed, levels, scale, num_reads,
+             num_sweeps, workers, chain_strength, scheduler, dry_run, profile, out):
     """Quantize the reference MLP with each method and bit-width; print the table, write the report.
 
-    Every QUBO neuron answer is recorded in the run folder as it arrives (``records.sqlite``),
-    so running the same command on the same ``--out`` again resumes where it stopped.
+    Every QUBO neuron answer is recorded in the run folder's journal as it arrives
+    (``journal.sqlite``), so running the same command on the same ``--out`` again resumes
+    where it stopped.
     """
-    from annealq.config import QuantConfig
     from annealq.data import load_dataset
+    from annealq.ptq import QuantConfig
+    from annealq.samplers.router import parse_route
 
     bit_list, method_list = _int_list(bits), [m.strip() for m in methods.split(",") if m.strip()]
+    if not bit_list or not method_list:
+        raise click.UsageError("--bits and --methods need at least one value each, e.g. --bits 4,2 --methods qubo")
     try:
-        config = QuantConfig(route=route, seed=seed, levels=levels, scale=scale, num_reads=num_reads,
-                             num_sweeps=num_sweeps, workers=workers, chain_strength=chain_strength)
+        parse_route(route)
+        config = QuantConfig(route=route, seed=seed if solver_seed is None else solver_seed, levels=levels,
+                             scale=scale, num_reads=num_reads, num_sweeps=num_sweeps, workers=workers,
+                             chain_strength=chain_strength)
         for b in bit_list:
             QuantConfig(bits=b)
         for m in method_list:
@@ -80,6 +111,9 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, l
         data = load_dataset(dataset, data_root, seed=seed)
     except (ValueError, FileNotFoundError) as err:
         raise click.UsageError(str(err)) from err
+    if calibration_size > len(data.x_train):
+        raise click.UsageError(f"--calibration-size {calibration_size} exceeds the {len(data.x_train)} training "
+                               f"samples of {dataset}: use at most {len(data.x_train)}")
     sizes = [data.x_train.shape[1], 128, 64, data.num_classes]
     if dry_run:
         _dry_run(sizes, config, bit_list, profile)
@@ -87,7 +121,7 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, l
     if _spends_qpu_time(route) and "qubo" in method_list:
         _dry_run(sizes, config, bit_list, profile, heading="QPU time this run will take (estimate):")
     _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, scheduler,
-                  Path(out) if out else _new_run_dir(), {"dataset": dataset, "data_root": data_root})
+                  Path(out) if out else _new_run_dir(), {"dataset": dataset, "data_root": data_root, "seed": seed})
 
 
 def _dry_run(sizes, config, bit_list, profile, heading=None):
@@ -95,7 +129,7 @@ def _dry_run(sizes, config, bit_list, profile, heading=None):
 
     from annealq.nn.models import mlp
     from annealq.profiles import UnknownProfileError
-    from annealq.samplers.dryrun import dry_run, format_dry_run
+    from annealq.ptq.dryrun import dry_run, format_dry_run
 
     if heading:
         click.echo(heading)
@@ -110,36 +144,66 @@ def _dry_run(sizes, config, bit_list, profile, heading=None):
 
 def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, scheduler, run_dir, source):
     from annealq.nn.models import pretrained_mlp
-    from annealq.records import RunStore
+    from annealq.ptq.report import format_table, merge_reports, ptq_rows
+    from annealq.records import Journal
     from annealq.studies.plots import plot_ptq
-    from annealq.studies.ptq import format_table, ptq_rows
 
-    run_dir.mkdir(parents=True, exist_ok=True)
-    store = RunStore(run_dir)
-    recorded = len(store.records())
-    if recorded:
-        click.echo(f"resuming {run_dir}: {recorded} neuron answers already recorded are not solved again")
-    run = {**source, "seed": config.seed, "calibration_size": calibration_size, "model_sizes": sizes,
-           "bits": bit_list, "methods": method_list, "config": config.to_dict()}
-    (run_dir / "run.json").write_text(json.dumps(run, indent=1))
-    model = pretrained_mlp(data, sizes, seed=config.seed)
     executor = None
     if scheduler:
         from distributed import Client
 
-        executor = Client(scheduler, timeout="10s").get_executor()
-    neurons = sum(m.out_features for m in model.modules() if hasattr(m, "out_features"))
-    total = neurons * len(bit_list) * method_list.count("qubo")
-    with tqdm(total=total, desc="qubo neurons", unit="neuron", disable=total == 0) as bar:
-        rows = ptq_rows(model, data, methods=method_list, bits=bit_list, config=config,
-                        calibration_size=calibration_size, executor=executor, store=store,
-                        progress=lambda layer, done: bar.update(1),
-                        on_row=lambda row: tqdm.write(f"  {row['method']:<6} int{row['bits']:<2} "
-                                                      f"accuracy {100 * row['accuracy']:.2f}%"))
-    click.echo(format_table(rows))
-    (run_dir / "report.json").write_text(json.dumps(rows, indent=1))
-    plot_ptq(rows, run_dir / "ptq.png")
-    click.echo(f"report: {run_dir / 'report.json'}  plot: {run_dir / 'ptq.png'}  records: {store.path}")
+        try:
+            executor = Client(scheduler, timeout="10s").get_executor()
+        except (OSError, TimeoutError) as err:
+            raise click.ClickException(f"the Dask scheduler {scheduler} did not answer ({type(err).__name__}): "
+                                       f"start it, or run without --scheduler") from err
+    with Journal(run_dir) as journal:
+        recorded = len(journal.records(workflow="ptq"))
+        if recorded:
+            click.echo(f"resuming {run_dir}: {recorded} neuron answers recorded; those whose problem is unchanged "
+                       f"are reused, the others solved again")
+        run = {**source, "solver_seed": config.seed, "calibration_size": calibration_size, "model_sizes": sizes,
+               "bits": bit_list, "methods": method_list, "config": config.to_dict()}
+        _write_json(run_dir / "run.json", run)
+        model = pretrained_mlp(data, sizes, seed=source["seed"])
+        neurons = sum(m.out_features for m in model.modules() if hasattr(m, "out_features"))
+        total = neurons * len(bit_list) * method_list.count("qubo")
+        before = len(journal.records(workflow="ptq"))
+        with tqdm(total=total, desc="qubo neurons", unit="neuron", disable=total == 0) as bar:
+            rows = ptq_rows(model, data, methods=method_list, bits=bit_list, config=config,
+                            calibration_size=calibration_size, executor=executor, journal=journal,
+                            progress=lambda layer, done: bar.update(1),
+                            on_row=lambda row: tqdm.write(f"  {row['method']:<6} int{row['bits']:<2} "
+                                                          f"accuracy {100 * row['accuracy']:.2f}%"))
+            solved = bar.n
+        click.echo(format_table(rows))
+        report = merge_reports(_read_json(run_dir / "report.json", []), rows, config)
+        _write_json(run_dir / "report.json", report)
+        plot_ptq(rows, run_dir / "ptq.png")
+        reused = total - solved
+        click.echo(f"{solved} neuron QUBOs solved, {reused} reused from the journal "
+                   f"({len(journal.records(workflow='ptq')) - before} new records)")
+        click.echo(f"report: {run_dir / 'report.json'}  plot: {run_dir / 'ptq.png'}  journal: {journal.path}")
+
+
+def _write_json(path: Path, data) -> None:
+    """Write ``data`` as JSON through a unique temporary file (a crash never leaves half a file)."""
+    import os
+    import tempfile
+
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(data, f, indent=1)
+    os.replace(tmp, path)
+
+
+def _read_json(path: Path, default):
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError:
+        return default
+    except ValueError as err:
+        raise click.ClickException(f"{path} is not valid JSON ({err}): move it away and run again") from err
 
 
 @main.command()
@@ -204,7 +268,7 @@ def compare(run_dir, out, reads_factor, sweeps_factor, tolerance, no_accuracy):
         report = compare_run(run_dir, budgets=budgets, tolerance=tolerance, accuracy=not no_accuracy,
                              progress=progress)
     except RunRecordsError as err:
-        raise click.UsageError(str(err)) from err
+        raise click.ClickException(str(err)) from err
     finally:
         for bar in bars.values():
             bar.close()

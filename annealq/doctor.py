@@ -31,7 +31,7 @@ def _reach(kind: str, timeout: float) -> dict:
     from dwave.system import DWaveSampler, LeapHybridSampler
 
     from annealq.samplers.errors import RouteError
-    from annealq.samplers.qpu import cloud_errors, leap_config, require_token
+    from annealq.samplers.leap import cloud_errors, leap_config, require_token
 
     cls = DWaveSampler if kind == "qpu" else LeapHybridSampler
     start = time.perf_counter()
@@ -50,7 +50,7 @@ def _reach(kind: str, timeout: float) -> dict:
 def doctor(check_services: bool = True, timeout: float = 5.0) -> dict:
     """A report of the installation (see module docstring); ``timeout`` bounds each service check."""
     from annealq.profiles import list_profiles
-    from annealq.samplers.qpu import leap_token_configured
+    from annealq.samplers.leap import leap_token_configured
 
     token = leap_token_configured()
     skipped = {"reachable": None, "error": "not checked"}

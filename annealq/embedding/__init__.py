@@ -8,6 +8,7 @@ Modules:
     scaling    fit a BQM into a QPU's h/J ranges, precision diagnostics
     decompose  block coordinate descent when a problem exceeds the largest clique
     stats      physical qubits and chain lengths of an embedding
+    calls      QPU calls, qubits and access time of a batch of QUBOs, before sending
     errors     EmbeddingError
 
 Example:
@@ -18,6 +19,7 @@ Example:
     7
 """
 
+from .calls import batch_calls
 from .chains import (
     CHAIN_BREAK_METHODS,
     ChainStrengthTuning,
@@ -47,6 +49,7 @@ from .sparse import find_sparse_embedding
 from .stats import EmbeddingStats, embedding_stats
 
 __all__ = [
+    "batch_calls",
     "CHAIN_BREAK_METHODS",
     "ChainStrengthTuning",
     "CliqueEmbedder",

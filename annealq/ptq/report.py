@@ -50,3 +50,27 @@ def format_table(rows: list[dict]) -> str:
         lines.append(f"{r['method']:<8} {r['bits']:>4} {100 * r['accuracy']:>8.2f}% {r['recon_error']:>12.4g} "
                      f"{r['seconds']:>8.2f}")
     return "\n".join(lines)
+
+
+def settings_key(config: QuantConfig) -> str:
+    """A short hash of a config's settings other than bits and method (rows of one run share it)."""
+    import hashlib
+    import json
+
+    fields = {k: v for k, v in config.to_dict().items() if k not in ("bits", "method", "workers")}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def merge_reports(old: list[dict], new: list[dict], config: QuantConfig) -> list[dict]:
+    """``old`` report rows plus ``new`` ones (tagged with ``settings``); a new row replaces only the
+    old row of the same method, bits and settings, so runs of other settings in one folder are kept.
+
+    >>> cfg = QuantConfig()
+    >>> rows = merge_reports([], [{"method": "rtn", "bits": 4}], cfg)
+    >>> len(merge_reports(rows, [{"method": "rtn", "bits": 2}], cfg)), len(merge_reports(rows, rows, cfg))
+    (2, 1)
+    """
+    key = settings_key(config)
+    tagged = [{**row, "settings": key} for row in new]
+    fresh = {(r["method"], r["bits"], key) for r in tagged}
+    return [r for r in old if (r["method"], r["bits"], r.get("settings")) not in fresh] + tagged

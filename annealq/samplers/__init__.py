@@ -16,19 +16,19 @@ from annealq.samplers.errors import (PrecisionWarning, RouteError, RouteFallback
                                      RouteUnavailableError, ServiceUnreachableError, SolverUnavailableError,
                                      TokenMissingError)
 from annealq.samplers.config import SolverConfig
-from annealq.samplers.router import parse_route, register_route, route_names, sampler
+from annealq.samplers.router import (parse_route, register_route, route_kind, route_names, sampler,
+                                     unregister_route)
 from annealq.samplers.solve import Answer, BatchSampler, solve
 
 _LAZY = {
     "QPUComposite": "qpu", "PackedQPUComposite": "qpu", "mock_qpu": "qpu", "leap_qpu": "qpu",
-    "simulated_qpu": "qpu", "solver_profile": "qpu", "leap_token_configured": "qpu",
-    "HybridSampler": "hybrid", "AutoSampler": "auto", "FallbackSampler": "auto",
-    "dry_run": "dryrun", "format_dry_run": "dryrun",
+    "simulated_qpu": "qpu", "solver_profile": "qpu", "leap_token_configured": "leap",
+    "HybridSampler": "hybrid", "HybridCQMSampler": "hybrid", "AutoSampler": "auto", "FallbackSampler": "auto",
 }
 
 __all__ = ["Answer", "BatchSampler", "SolverConfig", "solve", "PrecisionWarning", "RouteError", "RouteFallbackWarning",
            "RouteUnavailableError", "ServiceUnreachableError", "SolverUnavailableError", "TokenMissingError",
-           "parse_route", "register_route", "route_names", "sampler", *_LAZY]
+           "parse_route", "register_route", "route_kind", "route_names", "sampler", "unregister_route", *_LAZY]
 
 
 def __getattr__(name):

@@ -55,7 +55,7 @@ class AutoSampler(dimod.Sampler):
     """
 
     def __init__(self, solver: str | None = None):
-        from annealq.samplers.qpu import leap_token_configured
+        from annealq.samplers.leap import leap_token_configured
 
         self.solver = solver
         self.token_configured = leap_token_configured()

@@ -24,3 +24,29 @@ class BoundedExactSolver(dimod.ExactSolver):
                 f"route 'exact' enumerates 2**n states and refuses n={bqm.num_variables} > "
                 f"{self.max_variables} variables: use route 'sa' or 'tabu' for problems of this size")
         return super().sample(bqm, **kwargs)
+
+
+class BoundedExactCQMSolver(dimod.ExactCQMSolver):
+    """dimod's brute-force ExactCQMSolver (route ``exact-cqm``), refusing models too large to enumerate.
+
+    Example:
+        >>> import dimod
+        >>> x, y = dimod.Binaries("xy")
+        >>> cqm = dimod.ConstrainedQuadraticModel.from_bqm(dimod.BQM({"x": -1, "y": -2}, {}, 0, "BINARY"))
+        >>> _ = cqm.add_constraint(x + y == 1)
+        >>> BoundedExactCQMSolver().sample_cqm(cqm).filter(lambda d: d.is_feasible).first.sample
+        {'x': 0, 'y': 1}
+    """
+
+    parameters: dict = {}
+    properties: dict = {}
+
+    def __init__(self, max_variables: int = 20):
+        self.max_variables = max_variables
+
+    def sample_cqm(self, cqm, **kwargs):
+        if len(cqm.variables) > self.max_variables:
+            raise ValueError(
+                f"route 'exact-cqm' enumerates 2**n states and refuses n={len(cqm.variables)} > "
+                f"{self.max_variables} variables: use route 'sa' (penalty BQM) or 'hybrid-cqm' for models of this size")
+        return super().sample_cqm(cqm, **kwargs)

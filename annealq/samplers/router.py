@@ -1,9 +1,9 @@
 """Routes: a name picks a dimod sampler.
 
 Local routes: ``sa`` (dwave-samplers simulated annealing, the default), ``tabu``,
-``steepest`` (greedy descent), ``exact`` (brute force, small problems only) and
-``batched`` (annealq's vectorised layer annealer).  Further routes register themselves
-with :func:`register_route`.
+``steepest`` (greedy descent), ``exact`` and ``exact-cqm`` (brute force, small problems
+only) and ``batched`` (annealq's vectorised batch annealer).  Further routes register
+themselves with :func:`register_route`, which also declares what each spends (its kind).
 
 Example:
     >>> import dimod
@@ -18,11 +18,28 @@ from typing import Callable
 import dimod
 
 _ROUTES: dict[str, Callable[[str | None], dimod.Sampler]] = {}
+_KINDS: dict[str, str] = {}
+#: What a route spends: ``local`` (this machine), ``qpu`` (QPU time, real or modelled), ``hybrid``
+#: (Leap hybrid solver time), ``any`` (a route that picks one of those per problem).
+ROUTE_KINDS = ("local", "qpu", "hybrid", "any")
 
 
-def register_route(name: str, factory: Callable[[str | None], dimod.Sampler]) -> None:
-    """Make ``name`` (or ``name:argument``) build a sampler through ``factory(argument)``."""
+def register_route(name: str, factory: Callable[[str | None], dimod.Sampler], kind: str = "local") -> None:
+    """Make ``name`` (or ``name:argument``) build a sampler through ``factory(argument)``.
+
+    ``kind`` (:data:`ROUTE_KINDS`) says what the route spends: dry runs, the QPU-time
+    estimate before a run and the offline comparison read it from here.
+    """
+    if kind not in ROUTE_KINDS:
+        raise ValueError(f"route kind {kind!r} is unknown: use one of {ROUTE_KINDS}")
     _ROUTES[name] = factory
+    _KINDS[name] = kind
+
+
+def unregister_route(name: str) -> None:
+    """Remove a route registered with :func:`register_route`."""
+    _ROUTES.pop(name, None)
+    _KINDS.pop(name, None)
 
 
 def route_names() -> list[str]:
@@ -49,6 +66,33 @@ def parse_route(route: str) -> tuple[str, str | None]:
     return name, arg or None
 
 
+def route_kind(route: str, strict: bool = True) -> str | None:
+    """What ``route`` spends (:data:`ROUTE_KINDS`); a fallback chain is the most costly of its parts.
+
+    >>> route_kind("sa"), route_kind("mock-qpu-packed:Advantage_system4.1"), route_kind("qpu|sa")
+    ('local', 'qpu', 'qpu')
+    """
+    try:
+        name, arg = parse_route(route)
+    except ValueError:
+        if strict:
+            raise
+        return None
+    if name == "fallback":
+        kinds = {route_kind(part) for part in arg.split("|") if part}
+        return next(k for k in ("any", "qpu", "hybrid", "local") if k in kinds)
+    return _KINDS[name]
+
+
+def route_argument(route: str) -> str | None:
+    """The ``:argument`` of a route (a solver or profile name), or None.
+
+    >>> route_argument("mock-qpu:Advantage2_system1"), route_argument("sa")
+    ('Advantage2_system1', None)
+    """
+    return parse_route(route)[1]
+
+
 def sampler(route: str = "sa") -> dimod.Sampler:
     """The dimod sampler (or composite) behind ``route``."""
     name, arg = parse_route(route)
@@ -67,13 +111,14 @@ def _register_local_routes():
     from dwave.samplers import SimulatedAnnealingSampler, SteepestDescentSolver, TabuSampler
 
     from annealq.samplers.batched import BatchedAnnealer
-    from annealq.samplers.local import BoundedExactSolver
+    from annealq.samplers.local import BoundedExactCQMSolver, BoundedExactSolver
 
     register_route("sa", _no_argument("sa", SimulatedAnnealingSampler))
     register_route("tabu", _no_argument("tabu", TabuSampler))
     register_route("steepest", _no_argument("steepest", SteepestDescentSolver))
     register_route("exact", _no_argument("exact", BoundedExactSolver))
     register_route("batched", _no_argument("batched", BatchedAnnealer))
+    register_route("exact-cqm", _no_argument("exact-cqm", BoundedExactCQMSolver))
 
 
 _register_local_routes()
@@ -90,13 +135,14 @@ def _lazy(module: str, factory: str, *args):
 
 def _register_annealer_routes():
     qpu, auto = "annealq.samplers.qpu", "annealq.samplers.auto"
-    register_route("qpu", _lazy(qpu, "leap_qpu"))
-    register_route("qpu-packed", _lazy(qpu, "leap_qpu", True))
-    register_route("mock-qpu", _lazy(qpu, "mock_qpu"))
-    register_route("mock-qpu-packed", _lazy(qpu, "mock_qpu", True))
-    register_route("hybrid", _lazy("annealq.samplers.hybrid", "HybridSampler"))
-    register_route("auto", _lazy(auto, "auto_route"))
-    register_route("fallback", _lazy(auto, "fallback_route"))
+    register_route("qpu", _lazy(qpu, "leap_qpu"), "qpu")
+    register_route("qpu-packed", _lazy(qpu, "leap_qpu", True), "qpu")
+    register_route("mock-qpu", _lazy(qpu, "mock_qpu"), "qpu")
+    register_route("mock-qpu-packed", _lazy(qpu, "mock_qpu", True), "qpu")
+    register_route("hybrid", _lazy("annealq.samplers.hybrid", "HybridSampler"), "hybrid")
+    register_route("hybrid-cqm", _lazy("annealq.samplers.hybrid", "HybridCQMSampler"), "hybrid")
+    register_route("auto", _lazy(auto, "auto_route"), "any")
+    register_route("fallback", _lazy(auto, "fallback_route"), "any")
 
 
 _register_annealer_routes()

@@ -1,8 +1,10 @@
 """QPU against simulated annealing, offline: re-solve a recorded run's neuron problems locally.
 
-A run recorded through a QPU-like route (``qpu``, ``qpu-packed``, ``mock-qpu``,
-``mock-qpu-packed``, ``hybrid``) keeps, per neuron, the exact problem (BQM), the route's
-SampleSet, the QPU timing and the chain figures (:class:`annealq.records.RunStore`).
+A run of any workflow recorded through a QPU-like route (``qpu``, ``qpu-packed``,
+``mock-qpu``, ``mock-qpu-packed``, ``hybrid``) keeps, per problem row, the exact problem
+(BQM), the route's SampleSet, the QPU timing and the chain figures
+(:class:`annealq.records.Journal`).  Rows are grouped by journal step (a PTQ layer, a
+training iteration): the tables' ``layer`` is the step, ``neuron`` the row id.
 :func:`compare_run` reads only those records: no QPU, no token.  Every recorded problem is
 solved again by the ``sa`` route at a matched budget (the recorded reads and sweeps) and at
 larger ones (:class:`Budget`), and both sides are scored the same way:
@@ -16,7 +18,7 @@ larger ones (:class:`Budget`), and both sides are scored the same way:
   per read; ``inf`` when no read succeeded, ``t_read`` when ``p >= 0.99``;
 * chain-break statistics of the route (chain strength, mean and max fraction of broken
   chains, fraction of reads with a broken chain, chain lengths, qubits, calls);
-* the test accuracy of the model decoded from each side
+* for PTQ runs, the test accuracy of the model decoded from each side
   (:func:`annealq.studies.decoded.decoded_accuracy`).
 
 Energies are each neuron's reconstruction error (the QUBO's offset included), so layer and
@@ -24,7 +26,7 @@ run figures are sums over neurons; ``tts99`` of a layer is the median over its n
 
 Example:
     >>> import tempfile, warnings, torch, annealq
-    >>> from annealq.records import RunStore
+    >>> from annealq.records import Journal
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
     <...>
     >>> model = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
@@ -32,7 +34,8 @@ Example:
     >>> config = annealq.QuantConfig(bits=2, route="mock-qpu:Advantage_system4.1", num_reads=5, num_sweeps=100)
     >>> with warnings.catch_warnings():
     ...     warnings.simplefilter("ignore")
-    ...     _ = annealq.quantize(model, torch.rand(32, 6), config, store=RunStore(run))
+    ...     with Journal(run) as journal:
+    ...         _ = annealq.quantize(model, torch.rand(32, 6), config, journal=journal)
     >>> report = compare_run(run)
     >>> report.solvers, len(report.neurons), [row["layer"] for row in report.layers if row["solver"] == "qpu"]
     (['qpu', 'sa', 'sa_x10'], 6, ['0', '2'])
@@ -50,16 +53,16 @@ from typing import Callable
 
 import numpy as np
 
-from annealq.config import QuantConfig
 from annealq.nn.modules import linear_layers
-from annealq.records import RunStore
-from annealq.samplers.layer import route_parameters
-from annealq.samplers.router import parse_route
+from annealq.ptq.config import QuantConfig
+from annealq.records import Journal, JournalError
+from annealq.samplers.router import route_kind
 from annealq.samplers.router import sampler as make_sampler
+from annealq.samplers.solve import accepted
 from annealq.studies.decoded import decoded_accuracy, run_model
 
-#: Routes whose records compare: they spend (or model) QPU or hybrid-solver time.
-QPU_ROUTES = ("qpu", "qpu-packed", "mock-qpu", "mock-qpu-packed", "hybrid")
+#: Sweeps of a recorded answer whose route was sent none (dwave-samplers' default).
+DEFAULT_SWEEPS = 1000
 #: Absolute slack on top of the relative tolerance: float round-off of dense neuron energies.
 ENERGY_ATOL = 1e-9
 #: Recorded D-Wave timings are in microseconds.
@@ -184,15 +187,15 @@ def route_seconds(record: dict) -> float | None:
     """The recorded solver time of one neuron's answer, in seconds: QPU access time (a hybrid
     solver's ``run_time``) divided among the neurons that shared the call."""
     timing = json.loads(record["timing"] or "{}")
-    key = "run_time" if parse_route(record["solved_by"])[0] == "hybrid" else "qpu_access_time"
+    key = "run_time" if route_kind(record["solved_by"]) == "hybrid" else "qpu_access_time"
     if timing.get(key) is None:
         return None
-    return timing[key] * MICROSECONDS / (record["neurons_per_call"] or 1)
+    return timing[key] * MICROSECONDS / (record["rows_per_call"] or 1)
 
 
-def qpu_like(route: str) -> bool:
+def qpu_like(route: str | None) -> bool:
     """Whether answers of ``route`` came from a QPU-like solver (what compares)."""
-    return route.partition(":")[0] in QPU_ROUTES
+    return route is not None and route_kind(route, strict=False) in ("qpu", "hybrid")
 
 
 # -- one neuron ---------------------------------------------------------------------------
@@ -215,36 +218,37 @@ def _chains(record: dict, sampleset) -> dict:
         occ = sampleset.record.num_occurrences
         broken = float(occ[sampleset.record.chain_break_fraction > 0].sum() / occ.sum())
     estimate = sampleset.info.get("estimated_qpu_access_time")
-    share = record["neurons_per_call"] or 1
+    share = record["rows_per_call"] or 1
     return {"chain_strength": record["chain_strength"], "chain_break_fraction": record["chain_break_fraction"],
             "broken_reads": broken, "max_chain_length": record["max_chain_length"],
             "physical_qubits": record["physical_qubits"], "qpu_calls": record["qpu_calls"],
-            "neurons_per_call": record["neurons_per_call"],
+            "neurons_per_call": record["rows_per_call"],
             "qpu_estimated_seconds": None if estimate is None else estimate * MICROSECONDS / share}
 
 
-def compare_neuron(store: RunStore, record: dict, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6) -> dict:
-    """One neuron's row: its recorded answer against ``sa`` at each budget (see :class:`Comparison`)."""
-    bqm = store.bqm(record)
-    if bqm is None:
-        raise RunRecordsError(f"{store.run_dir}: the record of layer {record['layer']!r} neuron "
-                              f"{record['neuron']} has no problem (stored with RunStore(keep_problems=False)); "
-                              "compare re-solves the recorded problems: record the run again with keep_problems=True")
-    answer = store.sampleset(record)
+def compare_neuron(journal: Journal, record: dict, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6) -> dict:
+    """One row's comparison: its recorded answer against ``sa`` at each budget (see :class:`Comparison`)."""
+    bqm = journal.model(record)
+    if bqm is None or record["kind"] != "bqm":
+        raise RunRecordsError(f"{journal.run_dir}: the record of step {record['step']!r} row {record['row']} has no "
+                              "BQM (stored with Journal(keep_problems=False), or a CQM); compare re-solves the "
+                              "recorded BQMs: record the run again with keep_problems=True")
+    answer = journal.sampleset(record)
     sides = {"qpu": (bqm.energies((answer.record.sample, answer.variables)), answer.record.num_occurrences,
                      route_seconds(record))}
     params = json.loads(record["parameters"])
     sa = make_sampler("sa")
     for budget in budgets:
-        reads, sweeps = budget.apply(params["num_reads"], params["num_sweeps"])
+        reads, sweeps = budget.apply(*recorded_budget(answer, params))
         start = time.perf_counter()
-        result = sa.sample(bqm, **route_parameters(sa, num_reads=reads, num_sweeps=sweeps, seed=params["seed"]))
+        result = sa.sample(bqm, **accepted(sa, {"num_reads": reads, "num_sweeps": sweeps, "seed": params.get("seed")}))
         result.resolve()
         seconds = time.perf_counter() - start
         sides[budget.name] = (bqm.energies((result.record.sample, result.variables)), result.record.num_occurrences,
                               seconds)
     best = min([record["energy"]] + [float(np.min(e)) for e, _, _ in sides.values()])
-    row = {"layer": record["layer"], "neuron": record["neuron"], "num_variables": bqm.num_variables,
+    row = {"workflow": record["workflow"], "layer": record["step"], "neuron": record["row"],
+           "num_variables": bqm.num_variables,
            "problem_hash": record["problem_hash"], "best_known": best, "polished_energy": record["energy"]}
     for name, (energies, occurrences, seconds) in sides.items():
         row.update(_side(name, energies, occurrences, seconds, best, tolerance))
@@ -293,29 +297,39 @@ def chain_summary(rows: list[dict]) -> dict:
 
 # -- the run ------------------------------------------------------------------------------
 
-def _records(run_dir: Path) -> tuple[RunStore, list[dict]]:
+def recorded_budget(answer, parameters: dict) -> tuple[int, int]:
+    """Reads and sweeps of a recorded answer: the reads it holds, the sweeps it was sent (else SA's default)."""
+    reads = int(answer.record.num_occurrences.sum()) or 1
+    return reads, int(parameters.get("num_sweeps") or DEFAULT_SWEEPS)
+
+
+def _records(run_dir: Path) -> tuple[Journal, list[dict]]:
     hint = ("record a run through a QPU-like route first, e.g. `annealq quantize --methods qubo "
             "--route mock-qpu:Advantage_system4.1 --out RUN_DIR`")
-    if not (run_dir / "records.sqlite").is_file():
-        raise RunRecordsError(f"{run_dir} holds no run records (records.sqlite): {hint}")
-    store = RunStore(run_dir)
-    rows = store.records()
+    try:
+        journal = Journal(run_dir, read_only=True)
+    except JournalError as err:
+        raise RunRecordsError(f"{err}; {hint}") from None
+    rows = journal.records()
     if not rows:
-        raise RunRecordsError(f"{run_dir} holds no neuron records: {hint}")
+        raise RunRecordsError(f"{run_dir} holds no answers: {hint}")
     qpu_rows = [r for r in rows if qpu_like(r["solved_by"])]
     if not qpu_rows:
-        routes = ", ".join(sorted({r["solved_by"] for r in rows}))
+        routes = ", ".join(sorted({str(r["solved_by"]) for r in rows}))
         raise RunRecordsError(f"{run_dir} holds only local-route records ({routes}); compare re-solves answers "
-                              f"of a QPU-like route ({', '.join(QPU_ROUTES)}): {hint}")
+                              f"of a QPU-like route (qpu, qpu-packed, mock-qpu, mock-qpu-packed, hybrid): {hint}")
     first = {}
-    for r in qpu_rows:  # layers in the order they were solved (forward order)
-        first[r["config_key"], r["layer"]] = min(first.get((r["config_key"], r["layer"]), r["created"]), r["created"])
-    qpu_rows.sort(key=lambda r: (first[r["config_key"], r["layer"]], r["neuron"]))
-    return store, qpu_rows
+    for r in qpu_rows:  # steps in the order they were solved (forward order)
+        key = r["config_key"], r["step"]
+        first[key] = min(first.get(key, r["created"]), r["created"])
+    qpu_rows.sort(key=lambda r: (first[r["config_key"], r["step"]], r["row"]))
+    return journal, qpu_rows
 
 
-def _label(config: QuantConfig) -> str:
-    return f"int{config.bits} {config.route}"
+def _label(config) -> str:
+    if isinstance(config, QuantConfig):
+        return f"int{config.bits} {config.route}"
+    return f"{type(config).__name__} {config.solver.route}"
 
 
 def compare_run(run_dir, *, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6, accuracy: bool = True,
@@ -323,7 +337,7 @@ def compare_run(run_dir, *, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6, ac
     """Compare every QPU-like answer recorded in ``run_dir`` with local SA (module docstring).
 
     Args:
-        run_dir: a run folder (:class:`annealq.records.RunStore`); only records are read.
+        run_dir: a run folder (:class:`annealq.records.Journal`); only records are read.
         budgets: SA budgets (:class:`Budget`), the matched one first by default.
         tolerance: relative energy tolerance of a success.
         accuracy: also decode models and measure their test accuracy.
@@ -343,14 +357,14 @@ def compare_run(run_dir, *, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6, ac
     solvers = ["qpu"] + [b.name for b in budgets]
     if len(set(solvers)) != len(solvers):
         raise ValueError(f"SA budgets must differ from each other, got {[b.name for b in budgets]}")
-    store, records = _records(run_dir)
-    configs = {key: store.config(key) for key in dict.fromkeys(r["config_key"] for r in records)}
+    journal, records = _records(run_dir)
+    configs = {key: journal.config(key) for key in dict.fromkeys(r["config_key"] for r in records)}
     report = Comparison(str(run_dir), solvers, [{"name": b.name, **dataclasses.asdict(b)} for b in budgets],
                         tolerance)
     tick = progress or (lambda stage, done, total: None)
     for done, record in enumerate(records, 1):
         row = {"config": _label(configs[record["config_key"]]), "config_key": record["config_key"]}
-        row.update(compare_neuron(store, record, budgets, tolerance))
+        row.update(compare_neuron(journal, record, budgets, tolerance))
         report.neurons.append(row)
         tick("re-solve", done, len(records))
     source, note = None, "not measured (accuracy=False)"
@@ -362,11 +376,11 @@ def compare_run(run_dir, *, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6, ac
         except FileNotFoundError as err:  # the run's dataset is not on this machine
             note = f"the run's dataset could not be loaded here: {err}"
     for key, config in configs.items():
-        _summarize_config(report, store, key, config, budgets, source, note, tick)
+        _summarize_config(report, journal, key, config, budgets, source, note, tick)
     return report
 
 
-def _summarize_config(report: Comparison, store: RunStore, key: str, config: QuantConfig, budgets, source,
+def _summarize_config(report: Comparison, journal: Journal, key: str, config, budgets, source,
                       note: str, tick) -> None:
     rows = [r for r in report.neurons if r["config_key"] == key]
     head = {"config": _label(config), "config_key": key}
@@ -375,10 +389,13 @@ def _summarize_config(report: Comparison, store: RunStore, key: str, config: Qua
         report.layers.extend({**head, "layer": layer, **summarize(in_layer, s)} for s in report.solvers)
         if any(r["chain_strength"] is not None for r in in_layer):
             report.chains.append({**head, "layer": layer, **chain_summary(in_layer)})
-    info = {**head, "route": config.route, "bits": config.bits, "num_reads": config.num_reads,
-            "num_sweeps": config.num_sweeps, "neurons": len(rows), "float_accuracy": None, "accuracy_note": None}
+    solver = config.solver
+    info = {**head, "route": solver.route, "bits": getattr(config, "bits", None), "num_reads": solver.num_reads,
+            "num_sweeps": solver.num_sweeps, "neurons": len(rows), "float_accuracy": None, "accuracy_note": None}
     scores = {}
-    if source is None:
+    if not isinstance(config, QuantConfig):
+        info["accuracy_note"] = "decoded accuracy is measured for PTQ runs; this workflow reports its own"
+    elif source is None:
         info["accuracy_note"] = note
     else:
         sa_budgets = {b.name: b.apply(config.num_reads, config.num_sweeps) for b in budgets}
@@ -389,7 +406,7 @@ def _summarize_config(report: Comparison, store: RunStore, key: str, config: Qua
             count[0] += 1
             tick(f"accuracy {info['config']}", count[0], total)
 
-        scores = decoded_accuracy(store, config, *source, sa_budgets, progress=step)
+        scores = decoded_accuracy(journal, config, *source, sa_budgets, progress=step)
         info["float_accuracy"], info["accuracy_note"] = scores["float"], scores["note"]
     report.configs.append(info)
     for s in report.solvers:

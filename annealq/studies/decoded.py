@@ -1,20 +1,20 @@
 """Models decoded from a recorded run and from local re-solves of it, and their test accuracy.
 
 The recorded side is rebuilt exactly by resuming :func:`annealq.quantize` on the run's
-records: every neuron answer comes from the store, nothing is solved or sent.  The SA sides
+records: every neuron answer comes from the journal, nothing is solved or sent.  The SA sides
 run the whole pipeline again on route ``sa``.
 
 Example:
     >>> import tempfile, torch, annealq
     >>> from annealq.data import load_dataset
-    >>> from annealq.records import RunStore
+    >>> from annealq.records import Journal
     >>> data = load_dataset("digits")
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
     <...>
     >>> model = torch.nn.Sequential(torch.nn.Linear(64, 3), torch.nn.ReLU(), torch.nn.Linear(3, 10))
-    >>> store, config = RunStore(tempfile.mkdtemp()), annealq.QuantConfig(bits=4, num_reads=2, num_sweeps=50)
-    >>> _ = annealq.quantize(model, data.x_train[:64], config, store=store)
-    >>> scores = decoded_accuracy(store, config, model, data, data.x_train[:64], {"sa": (2, 50)})
+    >>> journal, config = Journal(tempfile.mkdtemp()), annealq.QuantConfig(bits=4, num_reads=2, num_sweeps=50)
+    >>> _ = annealq.quantize(model, data.x_train[:64], config, journal=journal)
+    >>> scores = decoded_accuracy(journal, config, model, data, data.x_train[:64], {"sa": (2, 50)})
     >>> scores["note"], sorted(scores["qpu"])
     (None, ['accuracy', 'recon_error'])
 """
@@ -25,8 +25,8 @@ import json
 from pathlib import Path
 from typing import Callable
 
-from annealq.config import QuantConfig
-from annealq.records import RunStore
+from annealq.ptq.config import QuantConfig
+from annealq.records import Journal
 
 #: Calibration samples of a run whose run.json does not say (``annealq quantize``'s default).
 DEFAULT_CALIBRATION_SIZE = 256
@@ -59,24 +59,28 @@ def run_model(run_dir, model=None, data=None):
 
 
 class _Recorded:
-    """The recorded answers of one config, offered to :func:`annealq.quantize` as its store.
+    """The recorded answers of one config, offered to :func:`annealq.quantize` as its journal.
 
     The rebuild runs under a cheap local route: a neuron missing from the records, or whose
     record does not match the problem rebuilt (another model or data), is solved there and
-    counted, never sent to a QPU.
+    counted, never sent to a QPU nor written.
     """
 
-    def __init__(self, store: RunStore, config: QuantConfig):
-        self.store, self.config, self.solved_again = store, config, 0
+    def __init__(self, journal: Journal, config: QuantConfig):
+        self.journal, self.config, self.solved_again = journal, config, 0
 
-    def answers(self, layer, config):
-        return self.store.answers(layer, self.config)
+    def step(self, workflow, config, step):
+        self._step = self.journal.step(workflow, self.config, step)
+        return self
 
-    def save(self, layer, config, answer):
+    def reusable(self, batch):
+        return self._step.reusable(batch)
+
+    def save(self, answer):
         self.solved_again += 1
 
 
-def decoded_accuracy(store: RunStore, config: QuantConfig, model, data, calibration,
+def decoded_accuracy(journal: Journal, config: QuantConfig, model, data, calibration,
                      sa_budgets: dict[str, tuple[int, int]],
                      progress: Callable[[], None] | None = None) -> dict:
     """Test accuracy and summed reconstruction error of the model decoded from each side.
@@ -94,12 +98,12 @@ def decoded_accuracy(store: RunStore, config: QuantConfig, model, data, calibrat
     (records missing, or of another model or data).  ``progress()`` is called per SA neuron.
     """
     from annealq.nn.models import accuracy
-    from annealq.nn.quantize import quantize
+    from annealq.ptq.pipeline import quantize
 
     out = {"float": accuracy(model, data.x_test, data.y_test), "note": None,
            "qpu": {"accuracy": None, "recon_error": None}}
-    recorded = _Recorded(store, config)
-    rebuilt = quantize(model, calibration, dataclasses.replace(config, route="steepest"), store=recorded)
+    recorded = _Recorded(journal, config)
+    rebuilt = quantize(model, calibration, dataclasses.replace(config, route="steepest"), journal=recorded)
     if recorded.solved_again:
         out["note"] = (f"{recorded.solved_again} neurons are missing from the records or do not match the problems "
                        "rebuilt from the model and data (an unfinished run, or another model, dataset or "
@@ -107,9 +111,9 @@ def decoded_accuracy(store: RunStore, config: QuantConfig, model, data, calibrat
     else:
         out["qpu"] = {"accuracy": accuracy(rebuilt.model, data.x_test, data.y_test),
                       "recon_error": rebuilt.recon_error}
-    step = (lambda layer, done: progress()) if progress else None
+    tick = (lambda layer, done: progress()) if progress else None
     for name, (reads, sweeps) in sa_budgets.items():
         result = quantize(model, calibration, dataclasses.replace(config, route="sa", num_reads=reads,
-                                                                  num_sweeps=sweeps), progress=step)
+                                                                  num_sweeps=sweeps), progress=tick)
         out[name] = {"accuracy": accuracy(result.model, data.x_test, data.y_test), "recon_error": result.recon_error}
     return out

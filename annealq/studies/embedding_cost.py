@@ -54,7 +54,7 @@ from annealq.embedding import clique_embedder, embedding_stats, scale_to_profile
 from annealq.embedding.decompose import condition_on
 from annealq.formulations import Grid, bias_grid, fixed_point_problem, rounding_problem
 from annealq.profiles import HardwareProfile, list_profiles, load_profile
-from annealq.samplers.dryrun import layer_calls
+from annealq.embedding.calls import batch_calls
 
 FORMULATIONS = ("rounding", "fixed_point")
 DEFAULT_BITS = {"rounding": range(1, 9), "fixed_point": range(1, 21)}
@@ -163,7 +163,7 @@ def _point(problem, target, name, graph, formulation, fan_in, bits, *, neurons, 
     embed_s = perf_counter() - start
     stats = embedding_stats(embedding)
     start = perf_counter()
-    calls = layer_calls(target, m, neurons, pack=pack, sweeps=sweeps, num_reads=num_reads)
+    calls = batch_calls(target, m, neurons, pack=pack, sweeps=sweeps, num_reads=num_reads)
     pack_s = pack_seconds.setdefault((id(target), m), perf_counter() - start) if pack else 0.0
     row = {"profile": name, "graph": graph, "topology": embedder.topology, "formulation": formulation,
            "fan_in": fan_in, "bits": bits, "neurons": neurons, "num_reads": num_reads, "variables": m,
@@ -171,7 +171,7 @@ def _point(problem, target, name, graph, formulation, fan_in, bits, *, neurons, 
            "blocks": math.ceil(m / largest) if largest else 0, "qubits": stats.num_qubits,
            "max_chain": stats.max_chain_length, "mean_chain": stats.mean_chain_length,
            "cache_build_s": embedder.build_time_, "embed_s": embed_s, "pack_limit": pack_limit, "packed": pack,
-           "neurons_per_call": calls["neurons_per_call"], "pack_s": pack_s, "qpu_calls": calls["qpu_calls"],
+           "neurons_per_call": calls["rows_per_call"], "pack_s": pack_s, "qpu_calls": calls["qpu_calls"],
            "qpu_access_s": calls["est_qpu_access_time_us"] / 1e6}
     return {**row, **(_precision(problem, target, embedding) if formulation == "rounding" else
                       dict.fromkeys(PRECISION_KEYS))}

@@ -1,13 +1,11 @@
-"""QPU time before spending it: per layer, what a QPU route would embed, pack and send.
+"""PTQ's QPU time before spending it: per layer, what a QPU route would embed, pack and send.
 
-Nothing is submitted: the embeddings come from the same busclique cache (and packer) the
-QPU routes use, the time from the profile's timing model
-(:meth:`~annealq.profiles.HardwareProfile.estimate_qpu_access_time`).  Layer shapes are
-enough: a neuron of a layer with ``f`` inputs has ``(f + 1) * min(log2(levels), bits)``
+Nothing is submitted: :func:`annealq.embedding.batch_calls` prices each layer's neuron
+QUBOs on the profile with the QPU routes' own embeddings.  Layer shapes are enough: a neuron of a layer with ``f`` inputs has ``(f + 1) * min(log2(levels), bits)``
 variables when the layer has a bias (the bias is one more weight), ``f * ...`` without.
 
 Example:
-    >>> from annealq.config import QuantConfig
+    >>> from annealq.ptq import QuantConfig
     >>> rows = dry_run([(64, 128), (128, 64), (64, 10)], QuantConfig(bits=4), profile="Advantage2_system1")
     >>> [(r["layer"], r["variables"], r["fits"]) for r in rows]  # 129 > the largest clique (106): split
     [('0', 65, True), ('1', 129, False), ('2', 65, True)]
@@ -18,13 +16,11 @@ Example:
 """
 from __future__ import annotations
 
-import math
-from collections import Counter
-
-from annealq.config import QuantConfig
-from annealq.embedding import clique_embedder, embedding_stats, pack_clique_embeddings
+from annealq.embedding import batch_calls, clique_embedder
 from annealq.formulations.rounding import variables_per_weight
 from annealq.profiles import list_profiles, load_profile
+from annealq.ptq.config import QuantConfig
+from annealq.samplers.router import parse_route, route_kind
 
 DEFAULT_PROFILE = "Advantage_system4.1"
 
@@ -48,9 +44,9 @@ def neuron_variables(in_features: int, has_bias: bool, config: QuantConfig) -> i
 
 def route_target(route: str) -> tuple[str | None, bool]:
     """``(profile name or None, packed)`` named by a QPU route string."""
-    name, _, arg = route.partition(":")
-    named = arg in list_profiles() or arg.endswith(".json")
-    profile = arg if name in ("mock-qpu", "mock-qpu-packed", "qpu", "qpu-packed") and named else None
+    name, arg = parse_route(route)
+    named = arg is not None and (arg in list_profiles() or arg.endswith(".json"))
+    profile = arg if route_kind(route) == "qpu" and name != "fallback" and named else None
     return profile, name.endswith("-packed")
 
 
@@ -86,50 +82,10 @@ def dry_run(model_or_shapes, config: QuantConfig = QuantConfig(), *, profile=Non
             rows.append({**row, "qubits_per_neuron": 0, "max_chain_length": 0, "neurons_per_call": 0,
                          "qpu_calls": 0, "physical_qubits": 0, "est_qpu_access_time_us": 0.0})
             continue
-        rows.append({**row, **layer_calls(profile, m, neurons, pack=pack, sweeps=sweeps, num_reads=config.num_reads)})
+        calls = batch_calls(profile, m, neurons, pack=pack, sweeps=sweeps, num_reads=config.num_reads)
+        rows.append({**row, "qubits_per_neuron": calls.pop("qubits_per_row"),
+                     "neurons_per_call": calls.pop("rows_per_call"), **calls})
     return rows
-
-
-def layer_calls(profile, variables: int, neurons: int, *, pack: bool = False, sweeps: int = 2,
-                num_reads: int = 1) -> dict:
-    """QPU calls for ``neurons`` QUBOs of ``variables`` each on ``profile``'s working graph.
-
-    A QUBO that fits the largest clique takes one call, or shares one with others on
-    disjoint cliques (``pack``); a larger one is split into blocks of the largest clique,
-    ``sweeps`` calls per block (block decomposition), one block per call.
-
-    Returns:
-        ``qubits_per_neuron`` and ``max_chain_length`` (of one block when split),
-        ``neurons_per_call``, ``qpu_calls``, ``physical_qubits`` (summed over the calls)
-        and ``est_qpu_access_time_us`` (the whole layer).
-
-    >>> calls = layer_calls(load_profile("Advantage2_system1"), 300, neurons=4)
-    >>> calls["qpu_calls"]  # 300 > 106 variables: 3 blocks x 2 sweeps x 4 neurons
-    24
-    """
-    embedder = clique_embedder(profile)
-    largest = embedder.largest_clique_size()
-    stats = embedding_stats(embedder.embed(min(variables, largest)))
-    if variables <= largest and pack:
-        embeddings = pack_clique_embeddings(profile, variables, count=neurons)
-        per_call = len(embeddings)
-        call_qubits = [sum(embedding_stats(e).num_qubits for e in embeddings[:k])
-                       for k in _call_sizes(neurons, per_call)]
-    else:
-        per_call = 1
-        calls_per_neuron = 1 if variables <= largest else sweeps * math.ceil(variables / largest)
-        call_qubits = [stats.num_qubits] * (neurons * calls_per_neuron)
-    time_us = sum(count * profile.estimate_qpu_access_time(q, num_reads=num_reads)
-                  for q, count in Counter(call_qubits).items())
-    return {"qubits_per_neuron": stats.num_qubits, "max_chain_length": stats.max_chain_length,
-            "neurons_per_call": per_call, "qpu_calls": len(call_qubits), "physical_qubits": sum(call_qubits),
-            "est_qpu_access_time_us": float(time_us)}
-
-
-def _call_sizes(neurons: int, per_call: int) -> list[int]:
-    """Neurons in each packed call."""
-    full, rest = divmod(neurons, per_call)
-    return [per_call] * full + ([rest] if rest else [])
 
 
 def format_dry_run(rows: list[dict]) -> str:
