@@ -15,7 +15,7 @@
   feasible lifting (:meth:`QCBO.complete`); the best feasible state found is returned.
 - :func:`penalty_solve` (method ``penalty``): the CQM through ``annealq.solve`` (penalty BQM
   with the "bound" multiplier rule, or ``sample_cqm`` for dimod's ``ExactCQMSolver`` and Leap's
-  hybrid CQM solver, :mod:`annealq.qnn.hybrid`).
+  hybrid CQM solver, routes ``exact-cqm`` and ``hybrid-cqm``).
 - :func:`progressive_hedging`: per-sample (or per-group) subproblems sharing the weight bits,
   each advanced by one conditional-gradient step per iteration with the hedging terms
   ``lambda_s . w + rho_t / 2 |w - w_bar|^2`` (linear on binaries), ``rho_t = 0.1 * 1.5^t``,

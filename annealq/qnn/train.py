@@ -59,16 +59,6 @@ def prepare(data, config: QNNConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return prep[0], np.asarray(data.y_train), prep[1], np.asarray(data.y_test)
 
 
-def _resolve_sampler(sampler, config: QNNConfig):
-    if sampler is not None:
-        return sampler
-    if config.solver.route.startswith("hybrid-cqm"):
-        from annealq.qnn.hybrid import HybridCQMSampler
-
-        return HybridCQMSampler(config.solver.route.partition(":")[2] or None)
-    return config.solver.route
-
-
 @register_handler(QNNConfig)
 def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=None, init: BinaryMLP | None = None,
               progress: Callable[[dict], None] | None = None) -> QNNResult:
@@ -76,7 +66,8 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
 
     Args:
         sampler: the oracle (a route name or dimod sampler; default ``config.solver.route``;
-            route ``hybrid-cqm[:<solver>]`` is Leap's hybrid CQM solver, method ``penalty``).
+            with method ``penalty``, route ``hybrid-cqm`` is Leap's hybrid CQM solver and
+            ``exact-cqm`` dimod's exact CQM solver).
         journal: an :class:`annealq.records.Journal` (workflow ``qnn``): resume and records.
         init: the network to start from (default: random signs from ``config.seed``).
         progress: called with each round's record.
@@ -97,7 +88,7 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
     lo, hi = fip_interval(x_tr)
     interval = (int(lo.min()), int(hi.max()))
     act = activation_spline(config.activation, *interval, config.pieces, net.unit)
-    sampler = _resolve_sampler(sampler, config)
+    sampler = config.solver.route if sampler is None else sampler
     evals = rng.permutation(len(x_tr))[: config.eval_samples]
     order = np.concatenate([rng.permutation(len(x_tr)) for _ in range(-(-config.iterations * config.batch
                                                                          // len(x_tr)) + 1)])
