@@ -122,7 +122,9 @@ class Spline:
     def __call__(self, z) -> np.ndarray:
         z = np.asarray(z, dtype=np.float64)
         k = self.piece(z)
-        return self.values[k] + self.slopes[k] * (z - self.knots[k])
+        inside = np.interp(z, self.knots, self.values)  # exact at the knots
+        outside = self.values[k] + self.slopes[k] * (z - self.knots[k])
+        return np.where((z < self.knots[0]) | (z > self.knots[-1]), outside, inside)
 
     def max_error(self, fn, points: int = 2001) -> float:
         """``max |spline - fn|`` on a fine grid of the knots' interval."""

@@ -47,6 +47,7 @@ from annealq.samplers.config import SolverConfig
 from annealq.samplers.solve import solve
 
 SLACK_BITS_FRACTIONAL = 6  # resolution of a slack on a constraint with real coefficients
+BETA0 = 1e-3  # small by measurement: the oracle explores, the completion projects (docs/qnn.md)
 
 
 @dataclass
@@ -128,8 +129,8 @@ class EqualityForm:
 class ConditionalGradient:
     """The state of the conditional-gradient loop on one QCBO (see module docstring)."""
 
-    def __init__(self, problem: QCBO, start_state):
-        self.problem = problem
+    def __init__(self, problem: QCBO, start_state, beta0: float = BETA0):
+        self.problem, self.beta0 = problem, beta0
         self.form = EqualityForm(problem)
         self.scale = 1.0 / max(np.abs(problem.quadratic).max(initial=0), np.abs(problem.linear).max(initial=0), 1e-12)
         a = self.form.a
@@ -144,7 +145,7 @@ class ConditionalGradient:
     def qubo(self, extra_linear=None) -> tuple[np.ndarray, np.ndarray]:
         """``(Q0 symmetric with zero diagonal, linear)`` of the oracle's QUBO at this iterate."""
         m, n = self.problem.num_variables, self.form.num_variables
-        beta = np.sqrt(self.t + 1.0)
+        beta = self.beta0 * np.sqrt(self.t + 1.0)
         kappa = self.mu + beta * self.q
         quad = kappa * self.gram
         quad[:m, :m] += self.scale * 0.5 * (self.problem.quadratic + self.problem.quadratic.T)
@@ -161,8 +162,8 @@ class ConditionalGradient:
         res = self.form.residual(atom)
         self.r = (1 - eta) * self.r + eta * res
         self.q = (1 - eta) * self.q + eta * float(res @ res)
-        self.y = self.y + self.r
-        self.mu = self.mu + self.q
+        self.y = self.y + self.beta0 * self.r
+        self.mu = self.mu + self.beta0 * self.q
         self.t += 1
 
 
@@ -176,7 +177,8 @@ def oracle(quad, linear, sampler, config: SolverConfig, warm, row_id: int, journ
 
 def conditional_gradient(problem: QCBO, sampler="sa", *, iterations: int = 10, config: SolverConfig | None = None,
                          start_weights=None, journal: Callable[[int], object] | None = None,
-                         row_id: int = 0, on_iteration: Callable[[dict], None] | None = None) -> Solution:
+                         row_id: int = 0, on_iteration: Callable[[dict], None] | None = None,
+                         beta0: float = BETA0) -> Solution:
     """The conditional-gradient loop (module docstring) for ``iterations`` oracle calls.
 
     Args:
@@ -189,7 +191,7 @@ def conditional_gradient(problem: QCBO, sampler="sa", *, iterations: int = 10, c
     weights = np.zeros(problem.num_weights, np.int8) if start_weights is None else np.asarray(start_weights, np.int8)
     best = problem.complete(weights)
     best_energy = problem.energy(best)
-    loop = ConditionalGradient(problem, best)
+    loop = ConditionalGradient(problem, best, beta0)
     history, raw_feasible = [], 0
     for t in range(iterations):
         quad, linear = loop.qubo()
