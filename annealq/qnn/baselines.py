@@ -70,14 +70,14 @@ def torch_loss(model: nn.Module, x_int, y, loss: str, levels: int) -> float:
 
 
 def ste_network(x_int, y, *, classes: int, hidden: int, s1: float, s2: float, activation: str, loss: str, levels: int,
-                epochs: int = 300, seed: int = 0) -> BinaryMLP:
+                epochs: int = 300, seed: int = 0, lr: float = 0.005) -> BinaryMLP:
     """BinaryConnect training with the per-layer scales ``s1``, ``s2``; the binary network."""
     torch.manual_seed(seed)
     x, t = _inputs(x_int, levels), torch.as_tensor(np.asarray(y))
     w1 = (torch.rand(hidden, x.shape[1]) * 2 - 1).requires_grad_()
     w2 = (torch.rand(classes, hidden) * 2 - 1).requires_grad_()
     act = _ACT[activation]()
-    opt = torch.optim.Adam([w1, w2], lr=0.02)
+    opt = torch.optim.Adam([w1, w2], lr=lr)
 
     def binary(w, s):
         return s * (torch.where(w >= 0, 1.0, -1.0) - w).detach() + s * w  # forward s*sign(w), gradient s

@@ -49,7 +49,7 @@ def curve(result) -> list[dict]:
 
 
 def compare(data, config: QNNConfig, *, methods=METHODS, sampler=None, journal=None, progress=None,
-            epochs: int = 300) -> dict:
+            epochs: int = 1000) -> dict:
     """``{"rows": [...], "curves": {method: [...]}}`` for ``methods`` (module docstring)."""
     unknown = set(methods) - set(METHODS)
     if unknown:
