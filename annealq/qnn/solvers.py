@@ -19,7 +19,9 @@
 - :func:`progressive_hedging`: per-sample (or per-group) subproblems sharing the weight bits,
   each advanced by one conditional-gradient step per iteration with the hedging terms
   ``lambda_s . w + rho_t / 2 |w - w_bar|^2`` (linear on binaries), ``rho_t = 0.1 * 1.5^t``,
-  consensus ``w_bar`` by majority; the best consensus network is returned.
+  a scenario proposes its answer's weights when their completion lowers its own objective
+  (else the consensus), consensus ``w_bar`` by majority; the best of the consensus and the
+  proposals on the whole batch is returned.
 
 A returned state is never infeasible without ``feasible=False`` and its violations.
 
@@ -269,14 +271,17 @@ def progressive_hedging(problems: list[QCBO], sampler="sa", *, iterations: int =
             calls += 1
             loop.step(atom)
             loop.current = atom
-            proposals.append(atom[:nw])
-        proposals = np.array(proposals, dtype=np.float64)
+            own = problems[s]  # the scenario proposes the answer's weights only if they serve it
+            better = own.energy(own.complete(atom[:nw])) < own.energy(own.complete(consensus))
+            proposals.append(atom[:nw] if better else consensus)
+        proposals = np.array(proposals, dtype=np.int8)
         mean = proposals.mean(axis=0)
         lam += rho * (proposals - mean)
         consensus = np.where(mean > 0.5, 1, np.where(mean < 0.5, 0, consensus)).astype(np.int8)
-        energy = total(consensus)
-        if energy < best_energy - 1e-12:
-            best, best_energy = consensus.copy(), energy
+        for w in [consensus, *np.unique(proposals, axis=0)]:
+            energy = total(w)
+            if energy < best_energy - 1e-12:
+                best, best_energy = np.array(w, dtype=np.int8), energy
         record = {"iteration": t, "energy": best_energy, "agreement": float(np.mean(np.abs(mean - 0.5) * 2))}
         history.append(record)
         if on_iteration:
