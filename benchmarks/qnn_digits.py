@@ -13,7 +13,10 @@ Each part writes ``benchmarks/results/qnn_digits_<part>.json``; ``--collect`` me
     nice -n 10 python benchmarks/qnn_digits.py --part baselines
     nice -n 10 python benchmarks/qnn_digits.py --part qcgd --route sa
     nice -n 10 python benchmarks/qnn_digits.py --part qcgd --route tabu
-    nice -n 10 python benchmarks/qnn_digits.py --part qcgd --route mock-qpu:Advantage_system4.1
+    nice -n 10 python benchmarks/qnn_digits.py --part qcgd --route mock-qpu:Advantage_system4.1 --batch 2 \
+        --inner 1 --iterations 4 --num-reads 10
+    nice -n 10 python benchmarks/qnn_digits.py --part qcgd --route sa --batch 2 --inner 1 --iterations 4 \
+        --num-reads 10 --tag _small
     nice -n 10 python benchmarks/qnn_digits.py --part penalty --route sa
     python benchmarks/qnn_digits.py --collect
 """
@@ -76,8 +79,8 @@ def run_part(args) -> None:
 
     methods = ("ste", "ptq", "float") if args.part == "baselines" else (args.part,)
     out = compare(data, cfg, methods=methods, progress=progress)
-    name = args.part if args.part == "baselines" else f"{args.part}_{route.replace(':', '_')}"
-    payload = {"config": cfg.to_dict(), "rows": out["rows"], "curves": {f"{k} ({route})": v for k, v in
+    name = args.part if args.part == "baselines" else f"{args.part}_{route.replace(':', '_')}{args.tag}"
+    payload = {"config": cfg.to_dict(), "rows": out["rows"], "curves": {f"{k} ({route}{args.tag})": v for k, v in
                                                                         out["curves"].items()},
                "seconds": time.perf_counter() - start}
     if args.part == "baselines":
@@ -141,6 +144,7 @@ def main():
     parser.add_argument("--num-reads", type=int, default=4)
     parser.add_argument("--num-sweeps", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--tag", default="", help="suffix of the part's name (a second run of a route)")
     parser.add_argument("--collect", action="store_true")
     args = parser.parse_args()
     if args.collect:
