@@ -18,6 +18,8 @@ Each part writes ``benchmarks/results/qnn_digits_<part>.json``; ``--collect`` me
     nice -n 10 python benchmarks/qnn_digits.py --part qcgd --route sa --batch 2 --inner 1 --iterations 4 \
         --num-reads 10 --tag _small
     nice -n 10 python benchmarks/qnn_digits.py --part penalty --route sa
+    nice -n 10 python benchmarks/qnn_digits.py --part baselines --init float --tag _float
+    nice -n 10 python benchmarks/qnn_digits.py --part qcgd --route sa --init float --tag _float
     python benchmarks/qnn_digits.py --collect
 """
 from __future__ import annotations
@@ -35,7 +37,7 @@ from matplotlib.figure import Figure
 from annealq.data import load_dataset
 from annealq.formulations.qnn import activation_spline, fip_interval
 from annealq.qnn import QNNConfig
-from annealq.qnn.report import compare, plot_qnn, summary, table
+from annealq.qnn.report import compare, plot_qnn, table
 from annealq.qnn.train import prepare
 from annealq.samplers import SolverConfig
 
@@ -44,7 +46,7 @@ RESULTS = Path(__file__).parent / "results"
 
 def config(args, route: str) -> QNNConfig:
     return QNNConfig(hidden=args.hidden, pieces=args.pieces, batch=args.batch, scenario=args.scenario,
-                     iterations=args.iterations, inner=args.inner, pool=4, input_levels=3, seed=args.seed,
+                     iterations=args.iterations, inner=args.inner, pool=4, input_levels=3, seed=args.seed, init=args.init,
                      solver=SolverConfig(route=route, num_reads=args.num_reads, num_sweeps=args.num_sweeps,
                                          seed=args.seed))
 
@@ -79,7 +81,7 @@ def run_part(args) -> None:
 
     methods = ("ste", "ptq", "float") if args.part == "baselines" else (args.part,)
     out = compare(data, cfg, methods=methods, progress=progress)
-    name = args.part if args.part == "baselines" else f"{args.part}_{route.replace(':', '_')}{args.tag}"
+    name = args.part + args.tag if args.part == "baselines" else f"{args.part}_{route.replace(':', '_')}{args.tag}"
     payload = {"config": cfg.to_dict(), "rows": out["rows"], "curves": {f"{k} ({route}{args.tag})": v for k, v in
                                                                         out["curves"].items()},
                "seconds": time.perf_counter() - start}
@@ -95,9 +97,16 @@ def collect() -> None:
     for path in sorted(RESULTS.glob("qnn_digits_*.json")):
         part = json.loads(path.read_text())
         parts[path.stem] = part
-        rows += part["rows"]
+        init = part["config"].get("init", "random")
+        rows += [{**r, "init": init, "run": path.stem.removeprefix("qnn_digits_")} for r in part["rows"]]
         curves.update(part["curves"])
-    report = {"rows": rows, "curves": curves, "summary": summary(rows),
+    targets = []
+    for r in rows:
+        if r["method"] in ("qcgd", "penalty"):
+            base = {b["method"]: b for b in rows if b["init"] == r["init"] and b["method"] in ("ste", "ptq", "float")}
+            targets.append({"run": r["run"], "violations": r["violations"],
+                            **{f"minus_{k}": round(r["accuracy"] - v["accuracy"], 4) for k, v in base.items()}})
+    report = {"rows": rows, "curves": curves, "targets": targets,
               "spline_error": parts.get("qnn_digits_baselines", {}).get("spline_error"),
               "configs": {k: v["config"] for k, v in parts.items()}}
     (RESULTS / "qnn_digits.json").write_text(json.dumps(report, indent=2))
@@ -114,10 +123,10 @@ def collect() -> None:
         ax.legend(fontsize=7)
     fig.tight_layout()
     fig.savefig(RESULTS / "qnn_digits_convergence.png", dpi=120)
-    lines = ["| method | route | bits/weight | test accuracy | train loss | violations | oracle calls | seconds |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| run | method | route | init | bits/weight | test accuracy | train loss | violations | oracle calls | "
+             "seconds |", "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
-        lines.append(f"| {r['method']} | {r.get('route') or ''} | {r['bits_per_weight']:.3f} | "
+        lines.append(f"| {r['run']} | {r['method']} | {r.get('route') or ''} | {r['init']} | {r['bits_per_weight']:.3f} | "
                      f"{100 * r['accuracy']:.2f}% | {r['train_loss']:.3f} | {r['violations']} | {r['oracle_calls']} | "
                      f"{r['seconds']:.0f} |")
     lines += ["", "| run | round | variables | constraints | largest problem | seconds per round |", "|---|---|---|---|---|---|"]
@@ -128,7 +137,7 @@ def collect() -> None:
                      f"{per.mean():.1f} |")
     (RESULTS / "qnn_digits.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-    print(json.dumps(report["summary"]))
+    print(json.dumps(targets, indent=1))
 
 
 def main():
@@ -144,6 +153,7 @@ def main():
     parser.add_argument("--num-reads", type=int, default=4)
     parser.add_argument("--num-sweeps", type=int, default=200)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--init", default="random", choices=["random", "float"])
     parser.add_argument("--tag", default="", help="suffix of the part's name (a second run of a route)")
     parser.add_argument("--collect", action="store_true")
     args = parser.parse_args()

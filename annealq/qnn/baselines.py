@@ -70,12 +70,17 @@ def torch_loss(model: nn.Module, x_int, y, loss: str, levels: int) -> float:
 
 
 def ste_network(x_int, y, *, classes: int, hidden: int, s1: float, s2: float, activation: str, loss: str, levels: int,
-                epochs: int = 300, seed: int = 0, lr: float = 0.005) -> BinaryMLP:
-    """BinaryConnect training with the per-layer scales ``s1``, ``s2``; the binary network."""
+                epochs: int = 300, seed: int = 0, lr: float = 0.005, start: nn.Sequential | None = None) -> BinaryMLP:
+    """BinaryConnect training with the per-layer scales ``s1``, ``s2``; the binary network.
+    ``start``: a float network whose weights (scaled to absmax 1) are the initial latent weights."""
     torch.manual_seed(seed)
     x, t = _inputs(x_int, levels), torch.as_tensor(np.asarray(y))
     w1 = (torch.rand(hidden, x.shape[1]) * 2 - 1).requires_grad_()
     w2 = (torch.rand(classes, hidden) * 2 - 1).requires_grad_()
+    if start is not None:
+        with torch.no_grad():
+            for w, layer in ((w1, start[0]), (w2, start[2])):
+                w.copy_(layer.weight / layer.weight.abs().max())
     act = _ACT[activation]()
     opt = torch.optim.Adam([w1, w2], lr=lr)
 

@@ -17,6 +17,7 @@ from annealq.formulations.qnn import ACTIVATIONS, LOSSES, check_activation, chec
 from annealq.samplers.config import Config, SolverConfig, check_choice, check_count, check_seed
 
 METHODS = ("qcgd", "penalty")
+INITS = ("random", "float")
 
 
 def check_bits(bits) -> int:
@@ -49,6 +50,8 @@ class QNNConfig(Config):
         pool: inputs are average-pooled to ``pool x pool`` images (0: kept as they are).
         input_levels: inputs are rounded to the integers ``0 .. input_levels - 1``.
         eval_samples: training samples on which a round's new weights must not raise the loss.
+        init: the starting network: ``random`` signs, or the signs of the ``float`` network
+            trained on the same data (QCBO training then fine-tunes it; STE starts from it too).
         seed: the initial weights and the mini-batch order.
         solver: where the oracle's problems go (route, budget, seed).
     """
@@ -67,6 +70,7 @@ class QNNConfig(Config):
     pool: int = 4
     input_levels: int = 3
     eval_samples: int = 512
+    init: str = "random"
     seed: int = 0
     solver: SolverConfig = field(default_factory=SolverConfig)
     route: str | None = None
@@ -86,6 +90,7 @@ class QNNConfig(Config):
         check_count("pool", self.pool, minimum=0)
         check_count("input_levels", self.input_levels, minimum=2)
         check_count("eval_samples", self.eval_samples)
+        check_choice("init", self.init, INITS)
         check_seed(self.seed)
         if not isinstance(self.solver, SolverConfig):
             raise ValueError(f"solver must be a SolverConfig, got {type(self.solver).__name__}")

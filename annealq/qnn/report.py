@@ -68,7 +68,10 @@ def compare(data, config: QNNConfig, *, methods=METHODS, sampler=None, journal=N
             curves[method] = curve(result)
             continue
         if method == "ste":
-            net = ste_network(x_tr, y_tr, s1=s1, s2=s2, **common)
+            if config.init == "float":
+                float_model = float_model or float_network(x_tr, y_tr, **common)
+            net = ste_network(x_tr, y_tr, s1=s1, s2=s2, start=float_model if config.init == "float" else None,
+                              **common)
             acc, loss, bits, bpw = net.accuracy(x_te, y_te), net.loss(x_tr, y_tr, config.loss), 1, \
                 bits_per_weight(net.num_weights, 2)
         else:

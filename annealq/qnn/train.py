@@ -95,14 +95,22 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
             with method ``penalty``, route ``hybrid-cqm`` is Leap's hybrid CQM solver and
             ``exact-cqm`` dimod's exact CQM solver).
         journal: an :class:`annealq.records.Journal` (workflow ``qnn``): resume and records.
-        init: the network to start from (default: random signs from ``config.seed``).
+        init: the network to start from (default: ``config.init``).
         progress: called with each round's record.
     """
     x_tr, y_tr, x_te, y_te = prepare(data, config)
     classes, features = int(data.num_classes), x_tr.shape[1]
     rng = np.random.default_rng(config.seed)
     s1, s2 = layer_scales(x_tr, config.hidden, config.activation, config.input_levels, config.seed)
-    if init is None:
+    if init is None and config.init == "float":
+        from annealq.qnn.baselines import float_network
+
+        model = float_network(x_tr, y_tr, classes=classes, hidden=config.hidden, activation=config.activation,
+                              loss=config.loss, levels=config.input_levels, epochs=1000, seed=config.seed)
+        w1, w2 = (model[i].weight.detach().numpy() >= 0 for i in (0, 2))
+        net = BinaryMLP(w1.astype(np.int8), w2.astype(np.int8), s1, s2, config.activation, config.input_levels)
+        rng.integers(0, 2, (config.hidden, features)), rng.integers(0, 2, (classes, config.hidden))  # same stream
+    elif init is None:
         net = BinaryMLP(rng.integers(0, 2, (config.hidden, features)).astype(np.int8),
                         rng.integers(0, 2, (classes, config.hidden)).astype(np.int8), s1, s2, config.activation,
                         config.input_levels)
