@@ -258,7 +258,7 @@ def test_cli_writes_the_report(tmp_path):
     data = toy_dataset(36)
     with mock.patch("annealq.data.load_dataset", return_value=data):
         result = CliRunner().invoke(main, ["train-qnn", "--hidden", "2", "--pool", "0", "--iterations", "1",
-                                           "--batch", "4", "--inner", "1", "--methods", "qcgd,float",
+                                           "--batch", "4", "--inner", "1", "--methods", "qcgd,float", "--epochs", "20",
                                            "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     import json

@@ -29,10 +29,11 @@ import click
 @click.option("--input-levels", default=3, show_default=True, help="integer input levels")
 @click.option("--num-reads", default=None, type=int, help="oracle reads per call (route default if unset)")
 @click.option("--num-sweeps", default=None, type=int, help="oracle sweeps per read (route default if unset)")
+@click.option("--epochs", default=1000, show_default=True, help="training epochs of the STE and float baselines")
 @click.option("--seed", default=0, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="run folder (default runs/<time>)")
 def train_qnn_command(dataset, data_root, bits, hidden, pieces, loss_pieces, activation, loss, route, methods,
-                      iterations, batch, scenario, inner, pool, input_levels, num_reads, num_sweeps, seed, out):
+                      iterations, batch, scenario, inner, pool, input_levels, num_reads, num_sweeps, epochs, seed, out):
     """Train with each method; print the table, write report.json, the plot and the journal.
 
     Every oracle answer is recorded in the run folder as it arrives, so the same command on the
@@ -44,6 +45,9 @@ def train_qnn_command(dataset, data_root, bits, hidden, pieces, loss_pieces, act
     from annealq.records import Journal
     from annealq.samplers.config import SolverConfig
 
+    import torch
+
+    torch.set_num_threads(1)  # the baselines' small networks: one thread beats contended ones
     method_list = [m.strip() for m in methods.split(",") if m.strip()]
     try:
         solver = SolverConfig(route=route, num_reads=num_reads, num_sweeps=num_sweeps, seed=seed)
@@ -64,7 +68,7 @@ def train_qnn_command(dataset, data_root, bits, hidden, pieces, loss_pieces, act
 
     try:
         with Journal(run_dir) as journal:
-            out_ = compare(data, config, methods=method_list, journal=journal, progress=progress)
+            out_ = compare(data, config, methods=method_list, journal=journal, progress=progress, epochs=epochs)
     except ValueError as err:
         raise click.UsageError(str(err)) from err
     report = {"config": config.to_dict(), "dataset": dataset, "rows": out_["rows"], "curves": out_["curves"],

@@ -171,6 +171,7 @@ class ConditionalGradient:
 
 def oracle(quad, linear, sampler, config: SolverConfig, warm, row_id: int, journal) -> np.ndarray:
     """One QUBO through :func:`annealq.solve` (warm start ``warm``); the best state."""
+    quad = np.where(np.abs(quad) > 1e-12 * np.abs(quad).max(initial=0), quad, 0.0)  # rounding dust off A^T A
     batch = QUBOBatch(quad, 1.0, linear[None, :], 0.0, ids=[row_id])
     warm = warm[None, None, :] if config.warm_start else None
     (answer,) = solve(batch, sampler, config=config, warm_starts=warm, journal=journal)
