@@ -98,7 +98,9 @@ def collect() -> None:
         part = json.loads(path.read_text())
         parts[path.stem] = part
         init = part["config"].get("init", "random")
-        rows += [{**r, "init": init, "run": path.stem.removeprefix("qnn_digits_")} for r in part["rows"]]
+        name = path.stem.removeprefix("qnn_digits_")
+        rows += [{**r, "init": init, "run": f"{name}: {r['method']}" if name.startswith("baselines") else name}
+                 for r in part["rows"]]
         curves.update(part["curves"])
     targets = []
     for r in rows:

@@ -106,13 +106,14 @@ def plot_qnn(rows: list[dict], curves: dict, path) -> Path:
     for name, points in curves.items():
         ax_calls.plot([p["oracle_calls"] for p in points], [100 * p["accuracy"] for p in points], marker=".",
                       label=name)
-    for r in rows:
+    for k, r in enumerate(rows):
+        label = r.get("run") or (r["method"] + (f" ({r['route']})" if r.get("route") else ""))
         if r["method"] in ("ste", "ptq", "float"):
-            ax_calls.axhline(100 * r["accuracy"], linestyle="--", color={"ste": "C3", "ptq": "C4", "float": "gray"}
-                             [r["method"]], label=r["method"])
-        label = r["method"] + (f" ({r['route']})" if r.get("route") else "")
-        ax_bits.scatter(r["bits_per_weight"], 100 * r["accuracy"], label=label)
-    ax_calls.set(xlabel="oracle calls", ylabel="test accuracy (%)", title="Accuracy against oracle calls")
+            ax_calls.axhline(100 * r["accuracy"], linestyle=("--", ":")[k % 2], color=f"C{k % 10}",
+                             label=label if label.endswith(r["method"]) else f"{label}: {r['method']}")
+        ax_bits.scatter(r["bits_per_weight"], 100 * r["accuracy"], label=label, color=f"C{k % 10}")
+    ax_calls.set(xlabel="oracle calls", ylabel="test accuracy (%)", title="Accuracy against oracle calls",
+                 xscale="log")
     ax_bits.set(xlabel="stored bits per weight (scales counted)", ylabel="test accuracy (%)", xscale="log",
                 title="Accuracy against bits")
     for ax in (ax_calls, ax_bits):
