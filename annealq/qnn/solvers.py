@@ -125,7 +125,8 @@ class EqualityForm:
         return out
 
     def residual(self, x) -> np.ndarray:
-        return self.a @ x - self.b
+        res = self.a @ x - self.b
+        return np.where(np.abs(res) > 1e-9, res, 0.0)  # a satisfied row has no rounding residue
 
 
 class ConditionalGradient:
