@@ -102,23 +102,22 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
     classes, features = int(data.num_classes), x_tr.shape[1]
     rng = np.random.default_rng(config.seed)
     s1, s2 = layer_scales(x_tr, config.hidden, config.activation, config.input_levels, config.seed)
-    if init is None and config.init == "float":
+    random_bits = (rng.integers(0, 2, (config.hidden, features)).astype(np.int8),
+                   rng.integers(0, 2, (classes, config.hidden)).astype(np.int8))  # drawn always: one stream
+    if init is not None:
+        if init.w1.shape != (config.hidden, features) or init.w2.shape != (classes, config.hidden):
+            raise ValueError(f"init has weights {init.w1.shape} and {init.w2.shape}, the data and config need "
+                             f"({config.hidden}, {features}) and ({classes}, {config.hidden})")
+        net = init
+    elif config.init == "float":
         from annealq.qnn.baselines import float_network
 
         model = float_network(x_tr, y_tr, classes=classes, hidden=config.hidden, activation=config.activation,
                               loss=config.loss, levels=config.input_levels, epochs=1000, seed=config.seed)
         w1, w2 = (model[i].weight.detach().numpy() >= 0 for i in (0, 2))
         net = BinaryMLP(w1.astype(np.int8), w2.astype(np.int8), s1, s2, config.activation, config.input_levels)
-        rng.integers(0, 2, (config.hidden, features)), rng.integers(0, 2, (classes, config.hidden))  # same stream
-    elif init is None:
-        net = BinaryMLP(rng.integers(0, 2, (config.hidden, features)).astype(np.int8),
-                        rng.integers(0, 2, (classes, config.hidden)).astype(np.int8), s1, s2, config.activation,
-                        config.input_levels)
     else:
-        if init.w1.shape != (config.hidden, features) or init.w2.shape != (classes, config.hidden):
-            raise ValueError(f"init has weights {init.w1.shape} and {init.w2.shape}, the data and config need "
-                             f"({config.hidden}, {features}) and ({classes}, {config.hidden})")
-        net = init
+        net = BinaryMLP(*random_bits, s1, s2, config.activation, config.input_levels)
     lo, hi = fip_interval(x_tr)
     interval = (int(lo.min()), int(hi.max()))
     act = activation_spline(config.activation, *interval, config.pieces, net.unit)
