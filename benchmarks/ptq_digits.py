@@ -15,12 +15,12 @@ import dataclasses
 import json
 from pathlib import Path
 
-from annealq.config import QuantConfig
+from annealq.ptq import QuantConfig
 from annealq.data import load_dataset
 from annealq.nn.models import accuracy, pretrained_mlp
-from annealq.nn.quantize import quantize
+from annealq.ptq.pipeline import quantize
 from annealq.studies.plots import plot_ptq
-from annealq.studies.ptq import format_table, ptq_rows
+from annealq.ptq.report import format_table, ptq_rows
 
 OUT = Path(__file__).parent / "results"
 

@@ -8,11 +8,11 @@ ratios to the naive path:
 
 - ``naive``: one dimod BQM and one ``SimulatedAnnealingSampler`` call per neuron, 10 reads
   x 1000 sweeps, its default schedule; the best read of each neuron, nothing else;
-- ``batched``: ``solve_layer(problem, "batched")``, the whole layer at once, 10 reads a
+- ``batched``: ``solve(problem, "batched")``, the whole layer at once, 10 reads a
   neuron warm-started from round-to-nearest, the route's own budget (``NUM_SWEEPS`` = 100
   sweeps, then its tabu search of at least 2000 steps and a descent; timed from the float
   weights, round-to-nearest included);
-- ``parallel``: ``solve_layer(problem, "sa", workers=os.cpu_count())``, the naive path's
+- ``parallel``: ``solve(problem, "sa", config=SolverConfig(workers=os.cpu_count()))``, the naive path's
   sampler and budget per neuron over worker processes, then the usual polish;
 - ``gptq``: GPTQ on the same grids and Gram matrix.
 
@@ -35,14 +35,13 @@ import numpy as np
 import torch
 from dwave.samplers import SimulatedAnnealingSampler
 
-from annealq.compile import neuron_bqm
 from annealq.data import load_dataset
 from annealq.formulations import Grid, bias_grid, rounding_problem
-from annealq.methods import gptq
+from annealq.ptq import gptq
 from annealq.nn.models import mlp, pretrained_mlp
 from annealq.nn.modules import layer_inputs, linear_layers
 from annealq.samplers.batched import NUM_SWEEPS
-from annealq.samplers.layer import solve_layer
+from annealq.samplers import SolverConfig, solve
 
 OUT = Path(__file__).parent / "results"
 METHODS = ("naive", "batched", "parallel", "gptq")
@@ -68,7 +67,7 @@ def naive(problem, limit=None):
     neurons = range(problem.num_neurons if limit is None else min(limit, problem.num_neurons))
     start = time.perf_counter()
     for i in neurons:
-        bqm = neuron_bqm(problem, i)
+        bqm = problem.qubo.bqm(i)
         ss = sampler.sample(bqm, num_reads=READS, num_sweeps=SWEEPS, seed=i)
         energies.append(float(ss.first.energy))
     seconds = (time.perf_counter() - start) * problem.num_neurons / len(neurons)
@@ -79,13 +78,12 @@ def naive(problem, limit=None):
 
 def batched(problem, grids):
     rtn = problem.encode(np.hstack([g.quantize(problem.target[:, j:j + 1]) for j, g in enumerate(grids)]))
-    answers = solve_layer(problem, "batched", num_reads=READS, num_sweeps=NUM_SWEEPS, seed=0,
-                          warm_starts=rtn[:, None])
+    answers = solve(problem, "batched", config=SolverConfig(num_reads=READS, num_sweeps=NUM_SWEEPS, seed=0), warm_starts=rtn[:, None])
     return sum(a.energy for a in answers)
 
 
 def parallel(problem):
-    answers = solve_layer(problem, "sa", num_reads=READS, num_sweeps=SWEEPS, seed=0, workers=os.cpu_count())
+    answers = solve(problem, "sa", config=SolverConfig(num_reads=READS, num_sweeps=SWEEPS, seed=0, workers=os.cpu_count()))
     return sum(a.energy for a in answers)
 
 

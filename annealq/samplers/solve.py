@@ -73,7 +73,7 @@ class Answer:
         parameters: what the sampler call received.
         model: the BQM or CQM solved.
         feasible, violations: for CQM rows, of ``state``.
-        info: penalty multiplier and rule, polish, and what a journal read back.
+        info: the route that answered, penalty multiplier and rule, polish, and what a journal read back.
     """
 
     id: int
@@ -210,6 +210,8 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
     """
     config = config or SolverConfig()
     batch = problem if isinstance(problem, CQMBatch) else qubo_batch(problem)
+    route = config.route if sampler is None else sampler
+    route = route if isinstance(route, str) else type(route).__name__
     sampler = _resolve(config.route if sampler is None else sampler)
     done = journal.reusable(batch) if journal is not None else {}
     todo = [r for r in range(batch.num_rows) if int(batch.ids[r]) not in done]
@@ -217,6 +219,7 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
 
     def take(new):
         for a in new:
+            a.info["route"] = a.sampleset.info.get("route", route)
             answers.append(a)
             if journal is not None:
                 journal.save(a)
