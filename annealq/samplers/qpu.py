@@ -189,6 +189,7 @@ class QPUComposite(dimod.ComposedSampler):
             notes = [{"type": "precision", "message": m} for m in report.warnings]
             self._announce(notes)
             result.info.update(chain_info(report.chain_strength, result, method_name))
+            result.info["embedding_context"] = embedding_context(answer, emb, method_name, report.chain_strength)
             result.info.update(
                 route=self.route, embedding=embedding_stats(emb).as_dict(), scaling=report.as_dict(),
                 warnings=list(answer.info.get("warnings", [])) + notes, qpu_calls=1,
@@ -297,6 +298,18 @@ class PackedQPUComposite(QPUComposite, BatchSampler):
 
     def _seed(self, seed: int | None) -> dict:
         return {"seed": seed} if seed is not None and "seed" in self.parameters else {}
+
+
+def embedding_context(physical: dimod.SampleSet, embedding, chain_break_method: str, chain_strength) -> dict:
+    """What unembeds a row's answer again offline: its embedding and the raw samples of its qubits."""
+    qubits = sorted({q for chain in embedding.values() for q in chain})
+    columns = [physical.variables.index(q) for q in qubits]
+    raw = dimod.SampleSet.from_samples((physical.record.sample[:, columns], qubits), dimod.SPIN,
+                                       energy=np.zeros(len(physical)),
+                                       num_occurrences=physical.record.num_occurrences)
+    return {"embedding": {str(v): [int(q) for q in chain] for v, chain in embedding.items()},
+            "chain_break_method": chain_break_method, "chain_strength": chain_strength,
+            "physical": raw.to_serializable()}
 
 
 def _is_mock(sampler) -> bool:
