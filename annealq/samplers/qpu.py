@@ -36,11 +36,11 @@ from typing import Callable, Iterator
 
 import dimod
 import numpy as np
-from dwave.embedding import embed_bqm, unembed_sampleset
+from dwave.embedding import unembed_sampleset
 
 from annealq.embedding import (CHAIN_BREAK_METHODS, chain_info, chain_strength_policy,
-                               clique_embedder, embedding_stats, get_chain_break_method, pack_clique_embeddings,
-                               scale_to_profile, solve_by_blocks, target_graph, used_adjacency)
+                               clique_embedder, embedding_stats, get_chain_break_method, pack_clique_embeddings, pack_embedded,
+                               scale_to_profile, solve_by_blocks, target_graph)
 from annealq.profiles import HardwareProfile, UnknownProfileError, list_profiles, load_profile
 from annealq.formulations.batch import QUBOBatch
 from annealq.samplers.errors import PrecisionWarning
@@ -171,13 +171,12 @@ class QPUComposite(dimod.ComposedSampler):
         """Sample several BQMs on disjoint ``embeddings`` in one QPU call; one SampleSet each."""
         policy = chain_strength_policy(self.chain_strength if chain_strength is None else chain_strength)
         method_name = chain_break_method or self.chain_break_method
-        physical = dimod.BinaryQuadraticModel(dimod.SPIN)
-        reports = []
+        reports, embedded = [], []
         for bqm, emb in zip(bqms, embeddings):
-            scaled, report = scale_to_profile(bqm, self.profile, policy, embedding=emb)
-            physical.update(embed_bqm(scaled, emb, used_adjacency(self.graph, emb),
-                                      chain_strength=report.chain_strength or 0.0, smear_vartype=dimod.SPIN))
+            _, report, target = scale_to_profile(bqm, self.profile, policy, embedding=emb, return_embedded=True)
             reports.append(report)
+            embedded.append(target)
+        physical = pack_embedded(embedded)
         answer = self._call(physical, parameters)
         estimate = self._estimate(physical.num_variables, int(answer.record.num_occurrences.sum()))
         out = []
