@@ -94,13 +94,15 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, s
     """
     from annealq.data import load_dataset
     from annealq.ptq import QuantConfig
-    from annealq.samplers.router import parse_route
+    from annealq.samplers.errors import RouteError
+    from annealq.samplers.router import sampler
 
     bit_list, method_list = _int_list(bits), [m.strip() for m in methods.split(",") if m.strip()]
     if not bit_list or not method_list:
         raise click.UsageError("--bits and --methods need at least one value each, e.g. --bits 4,2 --methods qubo")
     try:
-        parse_route(route)
+        if "qubo" in method_list:
+            sampler(route)  # an unknown route or profile, a missing token: said now, before any folder
         config = QuantConfig(route=route, seed=seed if solver_seed is None else solver_seed, levels=levels,
                              scale=scale, num_reads=num_reads, num_sweeps=num_sweeps, workers=workers,
                              chain_strength=chain_strength)
@@ -111,6 +113,8 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, s
         data = load_dataset(dataset, data_root, seed=seed)
     except (ValueError, FileNotFoundError) as err:
         raise click.UsageError(str(err)) from err
+    except RouteError as err:
+        raise click.ClickException(str(err)) from err
     if calibration_size > len(data.x_train):
         raise click.UsageError(f"--calibration-size {calibration_size} exceeds the {len(data.x_train)} training "
                                f"samples of {dataset}: use at most {len(data.x_train)}")
@@ -347,3 +351,7 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
     figures = [plot_embedding_cost(rows, folder / "embedding_cost.png", fan_in),
                plot_fan_in_limit(rows, folder / "embedding_fan_in.png", fan_in)]
     click.echo(f"\ntables: {paths['csv']}, {paths['json']}  figures: {', '.join(map(str, figures))}")
+
+
+if __name__ == "__main__":
+    main()

@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import abc
+import contextlib
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -187,6 +188,18 @@ def _cqm_answer(batch: CQMBatch, r: int, sampler, params: dict, penalty, start: 
                   params, cqm, bool(feasible[best]), checks[best][1], info)
 
 
+def die_with_parent() -> None:
+    """Worker initializer: on Linux, end this worker when the process that started it dies
+    (even by ``kill -9``), so no orphaned solver keeps running; elsewhere nothing."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _chunks(items: list[int], count: int) -> list[list[int]]:
     return [c for c in (items[k::count] for k in range(count)) if c]
 
@@ -238,7 +251,7 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
                             chain_strength, penalty))
     elif todo:
         own = executor is None
-        pool = ProcessPoolExecutor(config.workers) if own else executor
+        pool = ProcessPoolExecutor(config.workers, initializer=die_with_parent) if own else executor
         try:
             futures = [pool.submit(solve_rows, batch.subset(chunk), sampler, list(range(len(chunk))), config,
                                    None if warm_starts is None else warm_starts[chunk], chain_strength, penalty)
