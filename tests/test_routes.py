@@ -1,6 +1,7 @@
 """Annealer routes: dimod API, optimum on small QUBOs, info, packing, decomposition, failures."""
 import json
 import time
+import unittest
 import warnings
 
 import dimod
@@ -314,3 +315,21 @@ def test_quantization_chain_strength_reaches_the_route(small_profile, packed):
     assert solve(problem, "sa", config=SolverConfig(num_reads=5, seed=0), chain_strength=fixed(0.25))  # ignored by local routes
     with pytest.raises(ValueError, match="chain_strength"):
         annealq.QuantConfig(chain_strength=0)
+
+
+def _quiet_mock(route):
+    def build():
+        sampler = annealq.sampler(route)
+        sampler._warned.update({"precision"})  # dimod's random test BQMs trip precision warnings by design
+        return sampler
+    return build
+
+
+@dimod.testing.load_sampler_bqm_tests(_quiet_mock("mock-qpu:Advantage2_system1"))
+class TestMockQPUIsADimodSampler(unittest.TestCase):
+    """dimod's own sampler contract, run on the mock-QPU route."""
+
+
+@dimod.testing.load_sampler_bqm_tests(_quiet_mock("mock-qpu-packed:Advantage2_system1"))
+class TestPackedMockQPUIsADimodSampler(unittest.TestCase):
+    """dimod's own sampler contract, run on the packed mock-QPU route."""
