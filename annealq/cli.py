@@ -151,6 +151,7 @@ def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, 
     from annealq.ptq.report import format_table, merge_reports, ptq_rows
     from annealq.records import Journal
     from annealq.studies.plots import plot_ptq
+    from annealq.studies.tables import write_json
 
     executor = None
     if scheduler:
@@ -168,7 +169,7 @@ def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, 
                        f"are reused, the others solved again")
         run = {**source, "solver_seed": config.seed, "calibration_size": calibration_size, "model_sizes": sizes,
                "bits": bit_list, "methods": method_list, "config": config.to_dict()}
-        _write_json(run_dir / "run.json", run)
+        write_json(run_dir / "run.json", run)
         model = pretrained_mlp(data, sizes, seed=source["seed"])
         neurons = sum(m.out_features for m in model.modules() if hasattr(m, "out_features"))
         total = neurons * len(bit_list) * method_list.count("qubo")
@@ -182,23 +183,12 @@ def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, 
             solved = bar.n
         click.echo(format_table(rows))
         report = merge_reports(_read_json(run_dir / "report.json", []), rows, config)
-        _write_json(run_dir / "report.json", report)
+        write_json(run_dir / "report.json", report)
         plot_ptq(rows, run_dir / "ptq.png")
         reused = total - solved
         click.echo(f"{solved} neuron QUBOs solved, {reused} reused from the journal "
                    f"({len(journal.records(workflow='ptq')) - before} new records)")
         click.echo(f"report: {run_dir / 'report.json'}  plot: {run_dir / 'ptq.png'}  journal: {journal.path}")
-
-
-def _write_json(path: Path, data) -> None:
-    """Write ``data`` as JSON through a unique temporary file (a crash never leaves half a file)."""
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path)
 
 
 def _read_json(path: Path, default):
