@@ -223,9 +223,9 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
     """
     config = config or SolverConfig()
     batch = problem if isinstance(problem, CQMBatch) else qubo_batch(problem)
-    route = config.route if sampler is None else sampler
-    route = route if isinstance(route, str) else type(route).__name__
-    sampler = _resolve(config.route if sampler is None else sampler)
+    spec = config.route if sampler is None else sampler  # what worker processes rebuild the sampler from
+    route = spec if isinstance(spec, str) else type(spec).__name__
+    sampler = _resolve(spec)
     done = journal.reusable(batch) if journal is not None else {}
     todo = [r for r in range(batch.num_rows) if int(batch.ids[r]) not in done]
     answers = list(done.values())
@@ -253,7 +253,7 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
         own = executor is None
         pool = ProcessPoolExecutor(config.workers, initializer=die_with_parent) if own else executor
         try:
-            futures = [pool.submit(solve_rows, batch.subset(chunk), sampler, list(range(len(chunk))), config,
+            futures = [pool.submit(solve_rows, batch.subset(chunk), spec, list(range(len(chunk))), config,
                                    None if warm_starts is None else warm_starts[chunk], chain_strength, penalty)
                        for chunk in _chunks(todo, config.workers * 4)]
             for f in as_completed(futures):
@@ -272,8 +272,8 @@ def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, wa
     reads = config.num_reads
     # reads that end descended from every warm start need no second polish
     polished = sampler.polished and (warm is None or reads is None or reads >= warm.shape[1])
-    for r, ss in enumerate(samplesets):
-        seconds = time.perf_counter() - start
+    for r, ss in enumerate(samplesets):  # a sampler that times its rows says so; else the time since the last
+        seconds = ss.info.get("seconds", time.perf_counter() - start)
         start = time.perf_counter()
         params = ss.info.get("parameters", {**own, "seed": config.seed})
         take([_qubo_answer(sub, r, ss, params, None if warm is None else warm[r], seconds, polished)])
