@@ -3,11 +3,10 @@ import dimod
 import numpy as np
 import pytest
 
-from annealq.compile import neuron_bqm
-from annealq.config import QuantConfig
 from annealq.formulations import Grid, bias_grid, rounding_problem
-from annealq.methods import gptq, quantize_layer
-from annealq.samplers.layer import solve_layer
+from annealq.ptq import QuantConfig, quantize_layer
+from annealq.ptq.gptq import gptq
+from annealq.samplers import SolverConfig, solve
 
 
 def small_layer(seed, n=4, f=5, samples=60):
@@ -21,9 +20,9 @@ def test_route_reaches_brute_force_optimum(bits, route):
     w, b, x = small_layer(bits, f=5)
     p = rounding_problem(w, b, x, weight_grid=Grid.fit(w, bits), bias_grid=bias_grid(b, 8))
     assert p.num_variables <= 14
-    answers = solve_layer(p, route, num_reads=10, num_sweeps=500, seed=1)
+    answers = solve(p, route, config=SolverConfig(route=route, num_reads=10, num_sweeps=500, seed=1))
     for a in answers:
-        exact = dimod.ExactSolver().sample(neuron_bqm(p, a.neuron)).first.energy
+        exact = dimod.ExactSolver().sample(p.qubo.bqm(a.id)).first.energy
         assert a.energy == pytest.approx(exact, rel=1e-9, abs=1e-9)
 
 
@@ -75,12 +74,13 @@ def test_float_target_with_quantized_inputs_is_exact():
     v = np.random.default_rng(1).integers(0, 2, size=(4, p.num_variables))
     wq = p.decode(v)
     direct = (((np.c_[x, np.ones(len(x))] @ np.c_[w, b].T) - np.c_[xq, np.ones(len(x))] @ wq.T) ** 2).sum(0)
-    assert np.allclose([neuron_bqm(p, i).energy(v[i]) for i in range(4)], direct)
+    assert np.allclose([p.qubo.bqm(i).energy(v[i]) for i in range(4)], direct)
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"bits": 0}, "bits"), ({"bits": 9}, "bits"), ({"method": "adaround"}, "method"),
-    ({"route": "quantum-magic"}, "unknown route"), ({"levels": 3}, "levels"), ({"num_reads": 0}, "num_reads"),
+    ({"prior": -1.0}, "prior"), ({"levels": 3}, "levels"), ({"num_reads": 0}, "num_reads"),
+    ({"scale_refits": True}, "scale_refits"), ({"prior": float("nan")}, "prior"),
 ])
 def test_bad_config_is_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):

@@ -21,8 +21,6 @@ error, exactly.  Only ``G`` is stored, never one dense matrix per neuron.
 
 Example:
     >>> import numpy as np
-
-from annealq.formulations.batch import QUBOBatch
     >>> X = np.random.default_rng(0).normal(size=(32, 3))
     >>> p = LayerProblem.from_inputs(X, target=np.array([[0.3, -0.2, 0.1]]),
     ...                              base=np.zeros((1, 3)), coeffs=np.full((1, 3), 0.5))
@@ -37,6 +35,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 import numpy as np
+
+from annealq.formulations.batch import QUBOBatch
 
 
 @dataclass(eq=False)
