@@ -35,14 +35,12 @@ import numpy as np
 import torch
 from dwave.samplers import SimulatedAnnealingSampler
 
-from annealq.compile import neuron_bqm
 from annealq.data import load_dataset
 from annealq.formulations import Grid, bias_grid, rounding_problem
-from annealq.methods import gptq
 from annealq.nn.models import mlp, pretrained_mlp
 from annealq.nn.modules import layer_inputs, linear_layers
-from annealq.samplers.batched import NUM_SWEEPS
-from annealq.samplers.layer import solve_layer
+from annealq.ptq.gptq import gptq
+from annealq.samplers import SolverConfig, solve
 
 OUT = Path(__file__).parent / "results"
 METHODS = ("naive", "batched", "parallel", "gptq")
@@ -68,7 +66,7 @@ def naive(problem, limit=None):
     neurons = range(problem.num_neurons if limit is None else min(limit, problem.num_neurons))
     start = time.perf_counter()
     for i in neurons:
-        bqm = neuron_bqm(problem, i)
+        bqm = problem.qubo.bqm(i)
         ss = sampler.sample(bqm, num_reads=READS, num_sweeps=SWEEPS, seed=i)
         energies.append(float(ss.first.energy))
     seconds = (time.perf_counter() - start) * problem.num_neurons / len(neurons)
@@ -79,13 +77,13 @@ def naive(problem, limit=None):
 
 def batched(problem, grids):
     rtn = problem.encode(np.hstack([g.quantize(problem.target[:, j:j + 1]) for j, g in enumerate(grids)]))
-    answers = solve_layer(problem, "batched", num_reads=READS, num_sweeps=NUM_SWEEPS, seed=0,
-                          warm_starts=rtn[:, None])
+    answers = solve(problem, config=SolverConfig(route="batched", seed=0), warm_starts=rtn[:, None])
     return sum(a.energy for a in answers)
 
 
 def parallel(problem):
-    answers = solve_layer(problem, "sa", num_reads=READS, num_sweeps=SWEEPS, seed=0, workers=os.cpu_count())
+    answers = solve(problem, config=SolverConfig(route="sa", num_reads=READS, num_sweeps=SWEEPS, seed=0,
+                                                 workers=os.cpu_count()))
     return sum(a.energy for a in answers)
 
 
@@ -95,21 +93,22 @@ def timed(fn):
     return time.perf_counter() - start, float(err)
 
 
-def run_case(case, model, x, bits, quick):
-    totals = {m: [0.0, 0.0] for m in METHODS}
+def run_case(case, model, x, bits, quick, methods=METHODS):
+    totals = {m: [0.0, 0.0] for m in methods}
     for name, problem, grids in layer_problems(model, x, bits):
-        results = {
-            "naive": naive(problem, 16 if quick else None),
-            "batched": timed(lambda: batched(problem, grids)),
-            "parallel": timed(lambda: parallel(problem)),
-            "gptq": timed(lambda: problem.errors(gptq(problem.target, problem.gram, grids)).sum()),
+        runs = {
+            "naive": lambda: naive(problem, 16 if quick else None),
+            "batched": lambda: timed(lambda: batched(problem, grids)),
+            "parallel": lambda: timed(lambda: parallel(problem)),
+            "gptq": lambda: timed(lambda: problem.errors(gptq(problem.target, problem.gram, grids)).sum()),
         }
+        results = {m: runs[m]() for m in methods}
         print(f"  {case} int{bits} layer {name} ({problem.num_neurons} x {problem.num_variables}): "
               + ", ".join(f"{m} {s:.1f} s / {e:.6g}" for m, (s, e) in results.items()), flush=True)
         for m, (sec, err) in results.items():
             totals[m][0] += sec
             totals[m][1] += err
-    base_sec, base_err = totals["naive"]
+    base_sec, base_err = totals.get("naive", (float("nan"), float("nan")))
     rows = []
     for m, (sec, err) in totals.items():
         rows.append({"case": case, "bits": bits, "method": m, "seconds": sec, "recon_error": err,
@@ -131,7 +130,9 @@ HEADER = f"{'case':<11} bits  {'method':<9} {'seconds':>9} {'recon_error':>12} {
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="time 16 naive neurons per layer and extrapolate")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of " + ",".join(METHODS))
     args = parser.parse_args()
+    methods = [m for m in args.methods.split(",") if m]
     rng = np.random.default_rng(0)
     torch.manual_seed(0)
     wide = mlp((784, 128, 10))
@@ -142,7 +143,7 @@ def main():
     digits = load_dataset("digits")
     cases.append(("digits", pretrained_mlp(digits), digits.x_train[:256]))
     start = time.perf_counter()
-    rows = [r for case, model, x in cases for bits in (4, 2) for r in run_case(case, model, x, bits, args.quick)]
+    rows = [r for case, model, x in cases for bits in (4, 2) for r in run_case(case, model, x, bits, args.quick, methods)]
     print(f"\n## Layer solving speed ({os.cpu_count()} CPUs, {time.perf_counter() - start:.0f} s in all)\n")
     print(HEADER + "\n" + "-" * len(HEADER) + "\n" + "\n".join(format_row(r) for r in rows))
     OUT.mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,6 @@ import dimod
 import numpy as np
 import pytest
 
-from annealq.compile import neuron_bqm
 from annealq.formulations import Grid, LayerProblem, augment, bias_grid, rounding_problem
 
 
@@ -26,7 +25,7 @@ def test_energy_plus_constant_is_reconstruction_error(bits, shape, with_bias, le
     xa = augment(x, with_bias)
     target = np.hstack([w, b[:, None]]) if with_bias else w
     for i in range(p.num_neurons):
-        bqm = neuron_bqm(p, i)
+        bqm = p.qubo.bqm(i)
         for v in rng.integers(0, 2, size=(5, p.num_variables)):
             wq = p.decode(v[None], neurons=[i])[0]
             direct = float(((xa @ (target[i] - wq)) ** 2).sum())
@@ -44,7 +43,7 @@ def test_per_neuron_decomposition_sums_to_layer_objective():
     wq = p.decode(v)
     xa = augment(x, True)
     whole = float((((xa @ np.hstack([w, b[:, None]]).T) - xa @ wq.T) ** 2).sum())
-    parts = sum(neuron_bqm(p, i).energy(v[i]) for i in range(p.num_neurons))
+    parts = sum(p.qubo.bqm(i).energy(v[i]) for i in range(p.num_neurons))
     assert parts == pytest.approx(whole, rel=1e-10)
 
 
@@ -126,5 +125,5 @@ def test_bad_problem_input_is_refused():
         LayerProblem(gram=np.eye(2), target=[[np.nan, 0]], base=np.zeros((1, 2)), coeffs=np.ones((1, 2)))
     with pytest.raises(ValueError, match="levels"):
         rounding_problem(np.ones((1, 2)), None, np.ones((3, 2)), weight_grid=Grid(2, [1.0]), levels=3)
-    assert isinstance(neuron_bqm(LayerProblem(gram=np.eye(1), target=[[1.0]], base=[[0.0]], coeffs=[[1.0]]), 0),
+    assert isinstance(LayerProblem(gram=np.eye(1), target=[[1.0]], base=[[0.0]], coeffs=[[1.0]]).qubo.bqm(0),
                       dimod.BinaryQuadraticModel)
