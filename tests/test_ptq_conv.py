@@ -105,7 +105,7 @@ def test_rtn_gptq_qubo_share_the_grids_on_a_grouped_convolution(bits):
     conv, x = conv_and_input(2, samples=16)
     model = nn.Sequential(conv, nn.ReLU(), nn.Flatten(), nn.LazyLinear(5))
     model(x)
-    results = {m: annealq.quantize(model, x, QuantConfig(bits=bits, method=m, route="batched")) for m in
+    results = {m: annealq.quantize(model, x, QuantConfig(bits=bits, method=m, route="batched", scale_refits=0)) for m in
                ("rtn", "gptq", "qubo")}
     for r in results.values():
         assert [l.kind for l in r.layers] == ["Conv2d", "Linear"] and r.layers[0].groups == 2
@@ -132,7 +132,7 @@ def test_gram_accumulates_over_batches():
 
 def test_prior_adds_lambda_identity_and_scale_refit_never_hurts():
     conv, x = conv_and_input(0, samples=4)
-    base = annealq.quantize(conv, x, QuantConfig(bits=1, route="batched"))
+    base = annealq.quantize(conv, x, QuantConfig(bits=1, route="batched", scale_refits=0))
     refit = annealq.quantize(conv, x, QuantConfig(bits=1, route="batched", scale_refits=2))
     assert np.all(refit.layers[0].energies <= base.layers[0].energies + 1e-9)
     w = LayerSpec.of(conv).weight_matrix()

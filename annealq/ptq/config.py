@@ -25,6 +25,9 @@ INPUT_SOURCES = ("quantized", "float")
 #: routes listed in ROUTES_WITH_OWN_BUDGET keep their own defaults instead
 PER_NEURON_BUDGET = {"num_reads": 20, "num_sweeps": 1000}
 ROUTES_WITH_OWN_BUDGET = ("batched",)
+#: scale refit rounds of the QUBO at LOW_BITS bits and below when the config sets none
+#: (benchmarks/results/ptq_lowbit.json: +9-13 points at 1 bit on digits)
+AUTO_REFITS, LOW_BITS = 2, 2
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,8 @@ class QuantConfig(Config):
             (``lam I`` added to the shared Gram matrix): keeps weights that a rank-deficient
             Gram cannot see near their float values.
         scale_refits: rounds of closed-form per-channel scale refit, each followed by the
-            method again on the refitted grid (a channel keeps whichever is better).
+            method again on the refitted grid (a channel keeps whichever is better); None:
+            :data:`AUTO_REFITS` for ``qubo`` at :data:`LOW_BITS` bits and below, else 0.
     """
 
     bits: int = 4
@@ -75,7 +79,7 @@ class QuantConfig(Config):
     gptq_damp: float = 0.01
     chain_strength: float = 4.0
     prior: float = 0.0
-    scale_refits: int = 0
+    scale_refits: int | None = None
 
     def __post_init__(self):
         from annealq.ptq.methods import method_names
@@ -93,11 +97,19 @@ class QuantConfig(Config):
         check_positive("chain_strength", self.chain_strength)
         check_seed(self.seed)
         check_count("workers", self.workers)
-        check_count("scale_refits", self.scale_refits, minimum=0)
+        if self.scale_refits is not None:
+            check_count("scale_refits", self.scale_refits, minimum=0)
         if isinstance(self.prior, bool) or not isinstance(self.prior, (int, float)) or not 0 <= self.prior < float("inf"):
             raise ValueError(f"prior must be a finite number >= 0 (a fraction of the Gram's mean diagonal), "
                              f"got {self.prior!r}")
         self.solver  # validates the shared fields once more, as the solver sees them
+
+    @property
+    def refits(self) -> int:
+        """Scale refit rounds this config runs (see ``scale_refits``)."""
+        if self.scale_refits is not None:
+            return self.scale_refits
+        return AUTO_REFITS if self.method == "qubo" and self.bits <= LOW_BITS else 0
 
     @property
     def solver(self) -> SolverConfig:

@@ -130,51 +130,65 @@ def _merge_info(infos: list[dict]) -> dict:
     return merged
 
 
-def _group_problem(w, b, objective, config, rows, wg, bg):
-    return rounding_problem(w, b, weight_grid=wg, bias_grid=bg, levels=config.levels, objective=objective,
-                            neuron_ids=rows)
-
-
 def _quantize_group(w, b, gram, config, rows, layer_wg, layer_bg, journal, executor, on_answer):
     """One group of output channels: ``(weights [W b], errors, scales, info)``."""
     target = w if b is None else np.hstack([w, b[:, None]])
     plain = grams_objective(target, **gram)
     objective = grams_objective(target, **gram, prior=config.prior) if config.prior else plain
-    wg = Grid(config.bits, layer_wg.scale[rows])
     bg = None if layer_bg is None else Grid(layer_bg.bits, layer_bg.scale[rows])
-    problem = _group_problem(w, b, objective, config, rows, wg, bg)
     method = get_method(config.method)
-    q, info = method(LayerContext(problem, config, wg, bg, journal, executor, on_answer))
-    scored = problem if objective is plain else _group_problem(w, b, plain, config, rows, wg, bg)
-    errors = scored.errors(q)
-    scale = wg.scale
-    for r in range(config.scale_refits):
-        new_wg = Grid(config.bits, refit_scales(problem, q, wg, b is not None))
-        new_problem = _group_problem(w, b, objective, config, rows, new_wg, bg)
+
+    def problem_on(grid, obj):
+        return rounding_problem(w, b, weight_grid=grid, bias_grid=bg, levels=config.levels, objective=obj,
+                                neuron_ids=rows)
+
+    def context(grid, step):
+        return LayerContext(problem_on(grid, objective), config, grid, bg, step, executor, on_answer)
+
+    def scored(ctx, q):  # the reconstruction error, without the prior
+        return (ctx.problem if objective is plain else problem_on(ctx.weight_grid, plain)).errors(q)
+
+    ctx = context(Grid(config.bits, layer_wg.scale[rows]), journal)
+    q, info = method(ctx)
+    errors = scored(ctx, q)
+    scale = ctx.weight_grid.scale
+    for r in range(config.refits):
+        # seeds: the answer, and for the QUBO its warm starts too (the scale fitted to GPTQ's codes can be better)
+        seeds = [q] + ([ctx.rtn, ctx.gptq] if config.method == "qubo" else [])
         step = None if journal is None else journal.journal.step(journal.workflow, journal.config,
                                                                   f"{journal.step}/refit-{r + 1}")
-        new_q, _ = method(LayerContext(new_problem, config, new_wg, bg, step, executor, on_answer))
-        new_errors = new_problem.errors(new_q) if objective is plain else \
-            _group_problem(w, b, plain, config, rows, new_wg, bg).errors(new_q)
+        trial = context(Grid(config.bits, refit_scales(ctx.problem, seeds, ctx.weight_grid, b is not None)), step)
+        new_q, _ = method(trial)
+        new_errors = scored(trial, new_q)
         better = new_errors < errors
-        q[better], errors[better], scale = new_q[better], new_errors[better], np.where(better, new_wg.scale, scale)
-        wg, problem = Grid(config.bits, scale), new_problem
+        q[better], errors[better] = new_q[better], new_errors[better]
+        scale = np.where(better, trial.weight_grid.scale, scale)
+        ctx = trial if better.all() else context(Grid(config.bits, scale), None)
+    info["scale_refits"] = config.refits
     return q, errors, scale, info
 
 
-def refit_scales(problem, q: np.ndarray, grid: Grid, with_bias: bool) -> np.ndarray:
-    """Per-channel least-squares scales for the integer codes of ``q`` (bias fixed): ``(n,)``.
+def refit_scales(problem, seeds: list, grid: Grid, with_bias: bool) -> np.ndarray:
+    """Per-channel least-squares scales for the integer codes of the ``seeds`` (bias fixed): ``(n,)``.
 
     The error is quadratic in a channel's scale ``s`` with its codes ``z`` fixed:
-    ``s* = z^T (C t - G_wb b) / z^T G_ww z``; channels whose ``s*`` is not positive keep theirs.
+    ``s* = z^T (C t - G_wb b) / z^T G_ww z``.  Each channel takes the seed whose refitted
+    weights have the lowest error (a channel whose ``s*`` is not positive keeps its scale).
     """
-    f = q.shape[1] - with_bias
-    z = grid.integers(grid.nearest(q[:, :f])).astype(np.float64)
+    f = problem.fan_in - with_bias
     g = problem.gram
-    field = problem.target_field[:, :f]
-    if with_bias:
-        field = field - q[:, f:] @ g[f:, :f]
-    num = np.einsum("ij,ij->i", z, field)
-    den = np.einsum("ij,jk,ik->i", z, g[:f, :f], z)
-    best = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
-    return np.where(best > 0, best, grid.scale)
+    best_scale, best_error = grid.scale.copy(), np.full(len(grid.scale), np.inf)
+    for q in seeds:
+        z = grid.integers(grid.nearest(q[:, :f])).astype(np.float64)
+        field = problem.target_field[:, :f]
+        if with_bias:
+            field = field - q[:, f:] @ g[f:, :f]
+        num = np.einsum("ij,ij->i", z, field)
+        den = np.einsum("ij,jk,ik->i", z, g[:f, :f], z)
+        s = np.divide(num, den, out=np.zeros_like(num), where=den > 0)
+        s = np.where(s > 0, s, grid.scale)
+        refit = np.hstack([s[:, None] * z, q[:, f:]])
+        err = problem.errors(refit)
+        better = err < best_error
+        best_scale[better], best_error[better] = s[better], err[better]
+    return best_scale
