@@ -8,20 +8,20 @@ ratios to the naive path:
 
 - ``naive``: one dimod BQM and one ``SimulatedAnnealingSampler`` call per neuron, 10 reads
   x 1000 sweeps, its default schedule; the best read of each neuron, nothing else;
-- ``batched``: ``solve_layer(problem, "batched")``, the whole layer at once, 10 reads a
-  neuron warm-started from round-to-nearest, the route's own budget (``NUM_SWEEPS`` = 100
-  sweeps, then its tabu search of at least 2000 steps and a descent; timed from the float
-  weights, round-to-nearest included);
-- ``parallel``: ``solve_layer(problem, "sa", workers=os.cpu_count())``, the naive path's
+- ``batched``: ``annealq.solve(problem, config=SolverConfig(route="batched"))``, the whole
+  layer at once, warm-started from round-to-nearest, the route's own budget (``NUM_SWEEPS``
+  sweeps and ``default_reads`` reads, then its tabu search and a descent; timed from the
+  float weights, round-to-nearest included);
+- ``parallel``: ``annealq.solve`` on route ``sa`` with ``workers=os.cpu_count()``, the naive path's
   sampler and budget per neuron over worker processes, then the usual polish;
 - ``gptq``: GPTQ on the same grids and Gram matrix.
 
 Saved to benchmarks/results/speed.json as rows with keys case, bits, method, seconds,
-recon_error (and speedup_vs_naive, error_vs_naive).
+recon_error (and speedup_vs_naive, error_vs_naive, vs_gptq_seconds).
 
 Run: ``python benchmarks/speed.py`` (the naive and parallel paths dominate: 18 minutes on
 2 cores); ``--quick`` times 16 neurons of the naive path per layer and scales
-its seconds up (no naive error then).
+its seconds up (no naive error then); ``--methods batched,gptq`` runs only those.
 """
 from __future__ import annotations
 
@@ -115,22 +115,24 @@ def run_case(case, model, x, bits, quick, methods=METHODS):
                      "speedup_vs_naive": base_sec / sec,
                      "error_vs_naive": err / base_err if np.isfinite(base_err) else float("nan")})
     for r in rows:
+        r["vs_gptq_seconds"] = r["seconds"] / totals["gptq"][0] if "gptq" in totals else float("nan")
         print(format_row(r), flush=True)
     return rows
 
 
 def format_row(r):
     return (f"{r['case']:<11} int{r['bits']}  {r['method']:<9} {r['seconds']:9.2f} {r['recon_error']:12.6g} "
-            f"{r['speedup_vs_naive']:9.1f}x {r['error_vs_naive']:12.4f}")
+            f"{r['speedup_vs_naive']:9.1f}x {r['error_vs_naive']:12.4f} {r['vs_gptq_seconds']:9.1f}x")
 
 
-HEADER = f"{'case':<11} bits  {'method':<9} {'seconds':>9} {'recon_error':>12} {'speedup':>10} {'err/naive':>12}"
+HEADER = f"{'case':<11} bits  {'method':<9} {'seconds':>9} {'recon_error':>12} {'speedup':>10} {'err/naive':>12} {'x gptq':>10}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="time 16 naive neurons per layer and extrapolate")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of " + ",".join(METHODS))
+    parser.add_argument("--out", default="speed.json", help="file name under benchmarks/results")
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
     rng = np.random.default_rng(0)
@@ -144,11 +146,13 @@ def main():
     cases.append(("digits", pretrained_mlp(digits), digits.x_train[:256]))
     start = time.perf_counter()
     rows = [r for case, model, x in cases for bits in (4, 2) for r in run_case(case, model, x, bits, args.quick, methods)]
-    print(f"\n## Layer solving speed ({os.cpu_count()} CPUs, {time.perf_counter() - start:.0f} s in all)\n")
+    load = os.getloadavg()[0]
+    print(f"\n## Layer solving speed ({os.cpu_count()} CPUs, load {load:.1f}, {time.perf_counter() - start:.0f} s "
+          f"in all)\n")
     print(HEADER + "\n" + "-" * len(HEADER) + "\n" + "\n".join(format_row(r) for r in rows))
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "speed.json").write_text(json.dumps(rows, indent=1))
-    print(f"saved {OUT / 'speed.json'}")
+    (OUT / args.out).write_text(json.dumps(rows, indent=1))
+    print(f"saved {OUT / args.out}")
 
 
 if __name__ == "__main__":

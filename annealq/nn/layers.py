@@ -50,7 +50,8 @@ class LayerSpec:
         if isinstance(layer, (nn.Conv1d, nn.Conv2d)):
             w = layer.weight
             return cls(layer, w.shape[0], int(np.prod(w.shape[1:])), layer.groups)
-        raise TypeError(f"{type(layer).__name__} is not quantizable: annealq quantizes {[t.__name__ for t in QUANTIZABLE]}")
+        kinds = [t.__name__ for t in QUANTIZABLE]
+        raise TypeError(f"{type(layer).__name__} is not quantizable: annealq quantizes {kinds}")
 
     @property
     def kind(self) -> str:

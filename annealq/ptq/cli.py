@@ -55,7 +55,8 @@ def _run(model_file, calibration_file, eval_file, run_dir, bit_list, method_list
         from distributed import Client
 
         executor = Client(scheduler, timeout="10s").get_executor()
-    with Journal(run_dir) as journal, tqdm(desc="qubo neurons", unit="neuron", disable="qubo" not in method_list) as bar:
+    bar = tqdm(desc="qubo neurons", unit="neuron", disable="qubo" not in method_list)
+    with Journal(run_dir) as journal, bar:
         recorded = len(journal.records())
         if recorded:
             click.echo(f"resuming {run_dir}: {recorded} neuron answers already recorded are not solved again")

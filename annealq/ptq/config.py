@@ -99,7 +99,8 @@ class QuantConfig(Config):
         check_count("workers", self.workers)
         if self.scale_refits is not None:
             check_count("scale_refits", self.scale_refits, minimum=0)
-        if isinstance(self.prior, bool) or not isinstance(self.prior, (int, float)) or not 0 <= self.prior < float("inf"):
+        if isinstance(self.prior, bool) or not isinstance(self.prior, (int, float)) \
+                or not 0 <= self.prior < float("inf"):
             raise ValueError(f"prior must be a finite number >= 0 (a fraction of the Gram's mean diagonal), "
                              f"got {self.prior!r}")
         self.solver  # validates the shared fields once more, as the solver sees them

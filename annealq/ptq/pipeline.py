@@ -1,4 +1,4 @@
-"""The PTQ pipeline: quantize every ``nn.Linear``, ``nn.Conv1d`` and ``nn.Conv2d`` of a feed-forward model, layer by layer.
+"""The PTQ pipeline: quantize every ``nn.Linear``, ``nn.Conv1d`` and ``nn.Conv2d`` of a model, layer by layer.
 
 Example:
     >>> import torch, annealq

@@ -97,7 +97,8 @@ def load_model(path, *, trust_pickle: bool = False, example=None) -> LoadedModel
             program = torch.export.load(path)
         except Exception as err:  # noqa: BLE001 (torch raises many kinds for a bad archive)
             raise UserModelError(f"{path} is not a torch.export program ({type(err).__name__}: {err}); save the "
-                                 f"model with torch.export.save(torch.export.export(model, args), 'model.pt2')") from err
+                                 f"model with torch.export.save(torch.export.export(model, args), 'model.pt2')"
+                                 ) from err
         return _from_program(path, "export", program, program)
     try:
         script = torch.jit.load(str(path), map_location="cpu")
