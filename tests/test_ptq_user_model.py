@@ -44,13 +44,13 @@ def test_model_file_round_trips_through_the_cli(files, name):
     folder, model, x = files
     out = folder / f"run-{name}"
     result = run("--model", folder / name, "--calibration", folder / "cal.npz", "--eval", folder / "eval.pt",
-                 "--bits", "2", "--methods", "rtn,qubo", "--route", "batched", "--out", out)
+                 "--bits", "2", "--methods", "rtn,qubo", "--route", "steepest", "--out", out)
     assert result.exit_code == 0, result.output
     rows = json.loads((out / "report.json").read_text())
     assert [(r["method"], r["bits"]) for r in rows] == [("float", 32), ("rtn", 2), ("qubo", 2)]
     assert (out / "ptq.png").exists() and (out / "journal.sqlite").exists()
     # the saved file is the same format and computes what the pipeline's quantized model computes
-    reference = quantize(model, x, QuantConfig(bits=2, route="batched")).model
+    reference = quantize(model, x, QuantConfig(bits=2, route="steepest")).model
     saved = load_model(rows[-1]["model"], example=x)
     assert saved.format == load_model(folder / name, example=x).format
     assert torch.allclose(saved.module(x), reference(x), atol=1e-5)
@@ -60,7 +60,7 @@ def test_model_file_round_trips_through_the_cli(files, name):
     assert rows[2]["recon_error"] <= rows[1]["recon_error"] and rows[2]["accuracy"] == rows[2]["accuracy"]
     if name.endswith(".pt2"):
         again = run("--model", folder / name, "--calibration", folder / "cal.npz", "--eval", folder / "eval.pt",
-                    "--bits", "2", "--methods", "qubo", "--route", "batched", "--out", out)
+                    "--bits", "2", "--methods", "qubo", "--route", "steepest", "--out", out)
         assert "resuming" in again.output and json.loads((out / "report.json").read_text())[1]["recon_error"] == \
             pytest.approx(rows[2]["recon_error"])
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
+import torch.nn.functional as F  # noqa: N812
 from torch import nn
 
 QUANTIZABLE = (nn.Linear, nn.Conv1d, nn.Conv2d)
@@ -83,18 +83,19 @@ def patches(layer: nn.Module, x: torch.Tensor) -> torch.Tensor:
     if isinstance(layer, nn.Linear):
         return x.reshape(1, -1, x.shape[-1])
     conv2d = isinstance(layer, nn.Conv2d)
-    if layer.padding_mode == "zeros":
-        x = F.pad(x, layer._reversed_padding_repeated_twice)
-    else:
-        x = F.pad(x, layer._reversed_padding_repeated_twice, mode=layer.padding_mode)
-    pair = (lambda v: tuple(v)) if conv2d else (lambda v: (1, v[0]))
+    mode = "constant" if layer.padding_mode == "zeros" else layer.padding_mode
+    x = F.pad(x, layer._reversed_padding_repeated_twice, mode=mode)
     if not conv2d:
-        x = x.unsqueeze(2)  # (B, C, 1, L)
-    cols = F.unfold(x, pair(layer.kernel_size), dilation=pair(layer.dilation), stride=pair(layer.stride))
-    b, _, positions = cols.shape
+        x = x.unsqueeze(2)  # (B, C, 1, L): a height-1 image
+    pair = (lambda v: tuple(v)) if conv2d else (lambda v: (1, v[0]))
+    (kh, kw), (sh, sw), (dh, dw) = pair(layer.kernel_size), pair(layer.stride), pair(layer.dilation)
+    # strided views (no im2col): windows of the dilated span, then every dilation-th element
+    win = x.unfold(2, dh * (kh - 1) + 1, sh).unfold(3, dw * (kw - 1) + 1, sw)[..., ::dh, ::dw]
+    b, c, lh, lw = win.shape[:4]
     g = layer.groups
-    # (B, C_in * k, L), channel-major like the weight -> (groups, B * L, C_in / groups * k)
-    return cols.reshape(b, g, -1, positions).permute(1, 0, 3, 2).reshape(g, b * positions, -1)
+    # (B, C, Lh, Lw, kh, kw), channel-major like the weight -> (groups, B * Lh * Lw, C / groups * kh * kw)
+    win = win.reshape(b, g, c // g, lh, lw, kh, kw).permute(1, 0, 3, 4, 2, 5, 6)
+    return win.reshape(g, b * lh * lw, (c // g) * kh * kw)
 
 
 class GramAccumulator:
