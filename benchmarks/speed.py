@@ -17,7 +17,8 @@ ratios to the naive path:
 - ``gptq``: GPTQ on the same grids and Gram matrix.
 
 Saved to benchmarks/results/speed.json as rows with keys case, bits, method, seconds,
-recon_error (and speedup_vs_naive, error_vs_naive, vs_gptq_seconds).
+recon_error (and speedup_vs_naive, error_vs_naive, vs_gptq_seconds; cpu_seconds and vs_gptq_cpu:
+process CPU time, which other processes on a shared machine disturb less than wall time).
 
 Run: ``python benchmarks/speed.py`` (the naive and parallel paths dominate: 18 minutes on
 2 cores); ``--quick`` times 16 neurons of the naive path per layer and scales
@@ -88,13 +89,19 @@ def parallel(problem):
 
 
 def timed(fn):
-    start = time.perf_counter()
+    """Wall seconds and error of ``fn()``; its process CPU seconds go to ``CPU`` (robust to other load)."""
+    start, cpu = time.perf_counter(), time.process_time()
     err = fn()
+    CPU.append(time.process_time() - cpu)
     return time.perf_counter() - start, float(err)
+
+
+CPU: list[float] = []
 
 
 def run_case(case, model, x, bits, quick, methods=METHODS):
     totals = {m: [0.0, 0.0] for m in methods}
+    cpu_totals = dict.fromkeys(methods, 0.0)
     for name, problem, grids in layer_problems(model, x, bits):
         runs = {
             "naive": lambda: naive(problem, 16 if quick else None),
@@ -102,10 +109,14 @@ def run_case(case, model, x, bits, quick, methods=METHODS):
             "parallel": lambda: timed(lambda: parallel(problem)),
             "gptq": lambda: timed(lambda: problem.errors(gptq(problem.target, problem.gram, grids)).sum()),
         }
-        results = {m: runs[m]() for m in methods}
+        results, cpu = {}, {}
+        for m in methods:
+            results[m] = runs[m]()
+            cpu[m] = CPU[-1] if m != "naive" else float("nan")
         print(f"  {case} int{bits} layer {name} ({problem.num_neurons} x {problem.num_variables}): "
               + ", ".join(f"{m} {s:.1f} s / {e:.6g}" for m, (s, e) in results.items()), flush=True)
         for m, (sec, err) in results.items():
+            cpu_totals[m] += cpu[m]
             totals[m][0] += sec
             totals[m][1] += err
     base_sec, base_err = totals.get("naive", (float("nan"), float("nan")))
@@ -116,22 +127,26 @@ def run_case(case, model, x, bits, quick, methods=METHODS):
                      "error_vs_naive": err / base_err if np.isfinite(base_err) else float("nan")})
     for r in rows:
         r["vs_gptq_seconds"] = r["seconds"] / totals["gptq"][0] if "gptq" in totals else float("nan")
+        r["cpu_seconds"] = cpu_totals[r["method"]]
+        r["vs_gptq_cpu"] = r["cpu_seconds"] / cpu_totals["gptq"] if "gptq" in totals else float("nan")
         print(format_row(r), flush=True)
     return rows
 
 
 def format_row(r):
     return (f"{r['case']:<11} int{r['bits']}  {r['method']:<9} {r['seconds']:9.2f} {r['recon_error']:12.6g} "
-            f"{r['speedup_vs_naive']:9.1f}x {r['error_vs_naive']:12.4f} {r['vs_gptq_seconds']:9.1f}x")
+            f"{r['speedup_vs_naive']:9.1f}x {r['error_vs_naive']:12.4f} {r['vs_gptq_seconds']:9.1f}x "
+            f"{r['cpu_seconds']:8.2f} {r['vs_gptq_cpu']:9.1f}x")
 
 
-HEADER = f"{'case':<11} bits  {'method':<9} {'seconds':>9} {'recon_error':>12} {'speedup':>10} {'err/naive':>12} {'x gptq':>10}"
+HEADER = f"{'case':<11} bits  {'method':<9} {'seconds':>9} {'recon_error':>12} {'speedup':>10} {'err/naive':>12} {'x gptq':>10} {'cpu s':>8} {'cpu x gptq':>10}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="time 16 naive neurons per layer and extrapolate")
     parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of " + ",".join(METHODS))
+    parser.add_argument("--cases", default="784-128-10,digits")
     parser.add_argument("--out", default="speed.json", help="file name under benchmarks/results")
     args = parser.parse_args()
     methods = [m for m in args.methods.split(",") if m]
@@ -144,6 +159,7 @@ def main():
     cases = [("784-128-10", wide, rng.uniform(0, 1, size=(10_000, 784)))]
     digits = load_dataset("digits")
     cases.append(("digits", pretrained_mlp(digits), digits.x_train[:256]))
+    cases = [c for c in cases if c[0] in args.cases.split(",")]
     start = time.perf_counter()
     rows = [r for case, model, x in cases for bits in (4, 2) for r in run_case(case, model, x, bits, args.quick, methods)]
     load = os.getloadavg()[0]

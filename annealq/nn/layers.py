@@ -34,6 +34,21 @@ def quantizable_layers(model: nn.Module) -> list[tuple[str, nn.Module]]:
     return [(name, m) for name, m in model.named_modules() if isinstance(m, QUANTIZABLE)]
 
 
+@torch.no_grad()
+def forward_order(model: nn.Module, layers: list, example: torch.Tensor) -> tuple[list, list]:
+    """``(called, never_called)``: ``layers`` (name, module) sorted by their first call on ``example``."""
+    order: list[str] = []
+    hooks = [m.register_forward_hook(lambda mod, args, out, name=name: order.append(name)) for name, m in layers]
+    try:
+        model.eval()(example)
+    finally:
+        for h in hooks:
+            h.remove()
+    rank = {n: i for i, n in enumerate(dict.fromkeys(order))}
+    called = sorted((item for item in layers if item[0] in rank), key=lambda item: rank[item[0]])
+    return called, [item for item in layers if item[0] not in rank]
+
+
 @dataclass(frozen=True)
 class LayerSpec:
     """A quantizable layer's shape: ``out_channels`` neurons in ``groups`` blocks of ``fan_in`` weights."""

@@ -19,7 +19,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from annealq.nn.layers import LayerSpec, layer_grams, quantizable_layers
+from annealq.nn.layers import LayerSpec, forward_order, layer_grams, quantizable_layers
 from annealq.nn.modules import as_tensor, passed_through
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.layer import LayerQuantization, quantize_layer
@@ -101,7 +101,7 @@ def quantize(model: nn.Module, calibration, config=QuantConfig(), **kwargs):
 @register_handler(QuantConfig)
 def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantConfig(), *,
              progress: Callable[[str, int], None] | None = None, journal=None, executor=None) -> QuantizationResult:
-    """Quantize every ``nn.Linear``, ``nn.Conv1d`` and ``nn.Conv2d`` of ``model`` (left untouched) in forward order.
+    """Quantize every ``nn.Linear``, ``nn.Conv1d`` and ``nn.Conv2d`` of ``model`` (left untouched) in call order.
 
     Args:
         model: a feed-forward torch model; other layers with parameters pass through
@@ -123,6 +123,10 @@ def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantCon
                          f"those (other layers pass through); passed-through layers: {passed_through(model)}")
     originals = dict(quantizable_layers(float_model))
     x = as_tensor(calibration)
+    try:
+        targets, unused = forward_order(quantized, targets, x[:2])
+    except RuntimeError as err:
+        raise ValueError(f"running the model on the calibration data failed: {err}") from err
     reports = []
     for name, layer in targets:
         spec = LayerSpec.of(layer)
@@ -140,4 +144,5 @@ def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantCon
         spec.write(q.weight, q.bias)
         reports.append(LayerReport(name, spec.fan_in, spec.out_channels, q, spec.kind, tuple(layer.weight.shape),
                                    spec.groups))
-    return QuantizationResult(quantized, config, reports, passed_through(model))
+    skipped = passed_through(model) + [(name, f"{type(m).__name__} (not called)") for name, m in unused]
+    return QuantizationResult(quantized, config, reports, skipped)

@@ -127,11 +127,9 @@ def load_model(path, *, trust_pickle: bool = False, example=None) -> LoadedModel
 
 
 def _from_program(path: Path, kind: str, program, original) -> LoadedModel:
-    module = program.module()
     names = {id(t): n for n, t in program.state_dict.items()}
-    weights = _calls_as_modules(module, names)
-    plain = fx.GraphModule(module, module.graph)  # an ordinary module (train/eval allowed, deep-copyable)
-    return LoadedModel(path, kind, plain.eval(), original, weights)
+    module, weights = _calls_as_modules(program.module(), names)
+    return LoadedModel(path, kind, module.eval(), original, weights)
 
 
 def _layer_module(node: fx.Node, weight: torch.Tensor, bias) -> nn.Module | None:
@@ -160,8 +158,12 @@ def _layer_module(node: fx.Node, weight: torch.Tensor, bias) -> nn.Module | None
     return layer
 
 
-def _calls_as_modules(gm: fx.GraphModule, names: dict) -> dict:
-    """Replace linear/convolution calls on constant weights by modules; ``{module: (weight, bias)}`` names."""
+def _calls_as_modules(gm: fx.GraphModule, names: dict) -> tuple[fx.GraphModule, dict]:
+    """An ordinary ``GraphModule`` whose linear/convolution calls on constant weights are modules.
+
+    Modules are named after the source module (``nn_module_stack``) where the graph records
+    it; returns the module and ``{module name: (weight name, bias name or None)}``.
+    """
     def attr(node):
         if isinstance(node, fx.Node) and node.op == "get_attr":
             value = gm
@@ -172,7 +174,7 @@ def _calls_as_modules(gm: fx.GraphModule, names: dict) -> dict:
 
     used = [n.args[1].target for n in gm.graph.nodes if n.op == "call_function" and len(n.args) > 1
             and isinstance(n.args[1], fx.Node) and n.args[1].op == "get_attr"]
-    weights = {}
+    layers, weights = {}, {}
     for node in list(gm.graph.nodes):
         if node.op != "call_function" or len(node.args) < 2:
             continue
@@ -183,10 +185,18 @@ def _calls_as_modules(gm: fx.GraphModule, names: dict) -> dict:
         layer = _layer_module(node, weight, bias)
         if layer is None:
             continue
-        name = f"annealq_{len(weights)}_{node.name}"
+        stack = list((node.meta.get("nn_module_stack") or {}).values())
+        source = str(stack[-1][0]) if stack else ""
+        plain = source and all(p.isidentifier() or p.isdigit() for p in source.split(".")) and not any(
+            k == source or k.startswith(source + ".") or source.startswith(k + ".") for k in layers)
+        name = source if plain else f"layer{len(layers)}_{node.name}"
+        layers[name] = layer
+        try:
+            gm.get_submodule(name)
+        except AttributeError:
+            gm.add_submodule(name, layer)  # fx checks the owner has it; the module returned holds ``layer``
         weights[name] = (names.get(id(weight), node.args[1].target),
                          None if bias is None else names.get(id(bias), node.args[2].target))
-        gm.add_submodule(name, layer)
         with gm.graph.inserting_before(node):
             call = gm.graph.call_module(name, (node.args[0],))
         node.replace_all_uses_with(call)
@@ -194,8 +204,13 @@ def _calls_as_modules(gm: fx.GraphModule, names: dict) -> dict:
     for node in [n for n in gm.graph.nodes if n.op == "call_module" and n.target == "_guards_fn"]:
         gm.graph.erase_node(node)  # shape guards of the export batch: calibration runs in other batch sizes
     gm.graph.eliminate_dead_code()
-    gm.recompile()
-    return weights
+    root = {}
+    for node in gm.graph.nodes:  # only what the graph still uses: the new modules and the other constants
+        if node.op == "get_attr":
+            root[node.target] = attr(node)
+        elif node.op == "call_module":
+            root[node.target] = layers.get(node.target) or gm.get_submodule(node.target)
+    return fx.GraphModule(root, gm.graph), weights
 
 
 def load_data(path, *, trust_pickle: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
