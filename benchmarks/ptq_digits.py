@@ -47,7 +47,8 @@ def main():
         print(f"\n## PTQ on digits ({name}, 256 calibration samples)\n" + format_table(rows))
         results[key] = rows
         plot_ptq(rows, OUT / plot)
-        saved.write_text(json.dumps(results, indent=1, default=float))
+        latest = json.loads(saved.read_text()) if saved.exists() else {}  # another run may have saved a table
+        saved.write_text(json.dumps({**latest, key: rows}, indent=1, default=float))
     if not args.extras:
         print(f"\nsaved {saved}")
         return
