@@ -30,6 +30,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--extras", action="store_true", help="also the scale, solver-gap and calibration studies")
     parser.add_argument("--models", default="mlp,cnn")
+    parser.add_argument("--bits", default="8,4,3,2,1", help="bit-widths; rows of a partial run replace the saved ones")
+    parser.add_argument("--methods", default="rtn,gptq,qubo")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     data = load_dataset("digits")
@@ -42,12 +44,15 @@ def main():
                                    ("cnn", pretrained_cnn, "cnn_table", "ptq_digits_cnn.png")):
         if name not in args.models.split(","):
             continue
-        rows = ptq_rows(build(data), data, on_row=lambda r: print(f"  {name} {r['method']} int{r['bits']} "
-                                                                  f"{100 * r['accuracy']:.2f}%", flush=True))
+        rows = ptq_rows(build(data), data, methods=args.methods.split(","), bits=map(int, args.bits.split(",")),
+                        on_row=lambda r: print(f"  {name} {r['method']} int{r['bits']} {100 * r['accuracy']:.2f}%",
+                                               flush=True))
+        latest = json.loads(saved.read_text()) if saved.exists() else {}  # another run may have saved a table
+        new = {(r["method"], r["bits"]): r for r in rows}
+        rows = [new.pop((r["method"], r["bits"]), r) for r in latest.get(key, [])] + list(new.values())
         print(f"\n## PTQ on digits ({name}, 256 calibration samples)\n" + format_table(rows))
         results[key] = rows
         plot_ptq(rows, OUT / plot)
-        latest = json.loads(saved.read_text()) if saved.exists() else {}  # another run may have saved a table
         saved.write_text(json.dumps({**latest, key: rows}, indent=1, default=float))
     if not args.extras:
         print(f"\nsaved {saved}")

@@ -109,7 +109,7 @@ def test_route_budgets_and_refit_defaults():
     assert QuantConfig(route="batched").solver.parameters() == {}  # the batched route's own budget
     assert QuantConfig(route="sa").solver.parameters() == {"num_reads": 20, "num_sweeps": 1000}
     assert QuantConfig(route="batched", num_reads=3).solver.num_reads == 3
-    assert [QuantConfig(bits=b).refits for b in (1, 2, 3, 8)] == [2, 2, 0, 0]
+    assert [QuantConfig(bits=b).refits for b in (1, 2, 3, 8)] == [2, 0, 0, 0]
     assert QuantConfig(bits=1, method="gptq").refits == 0 and QuantConfig(bits=4, scale_refits=1).refits == 1
 
 
