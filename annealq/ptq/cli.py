@@ -17,7 +17,7 @@ def run_user_model(model_file, calibration_file, eval_file, *, out, bits: str, m
                    config: dict, dry_run: bool = False, profile=None, scheduler=None) -> None:
     """Quantize a model file, print the table, write report, plot, records, models and integer exports to ``out``."""
     from annealq.ptq import QuantConfig
-    from annealq.ptq.user_model import UserModelError, load_data, load_model, quantize_user_model
+    from annealq.ptq.user_model import load_data, load_model
 
     if not model_file or not calibration_file:
         raise click.UsageError("--model and --calibration go together: give both (--eval is optional)")
@@ -38,8 +38,8 @@ def run_user_model(model_file, calibration_file, eval_file, *, out, bits: str, m
             _dry_run(load_model(model_file, trust_pickle=trust_pickle, example=x), base, bit_list, profile)
             return
         _run(model_file, calibration_file, eval_file, run_dir, bit_list, method_list, base, trust_pickle, scheduler)
-    except UserModelError as err:
-        raise click.UsageError(str(err)) from err
+    except ValueError as err:  # UserModelError, and bad input found later (an unknown route, a layer's data)
+        raise click.UsageError(str(err).splitlines()[0]) from err
 
 
 def _run(model_file, calibration_file, eval_file, run_dir, bit_list, method_list, base, trust_pickle, scheduler):
