@@ -65,8 +65,8 @@ def test_blocked_field_updates_stay_exact():
 def test_seed_reproducible():
     p = layer(40, 4, 2, seed=3, neurons=4)
     for steps in (None, 0):  # with the tabu search, and without it (reads then still differ by seed)
-        run = lambda seed: BatchedAnnealer().sample_batch(p.qubo, num_reads=5, num_sweeps=3, tabu_steps=steps,  # noqa: E731
-                                                          seed=seed)
+        run = lambda seed: BatchedAnnealer().sample_batch(  # noqa: E731
+            p.qubo, num_reads=5, num_sweeps=3, tabu_steps=steps, seed=seed)
         first, again = run(7), run(7)
         for a, b in zip(first, again):
             np.testing.assert_array_equal(a.record.sample, b.record.sample)
@@ -142,7 +142,8 @@ def test_solve_layer_never_worse_than_any_warm_start(num_reads):
     p = layer(30, 2, 2, seed=10, neurons=4)
     rng = np.random.default_rng(4)
     warm = np.concatenate([p.encode(p.target)[:, None], rng.integers(0, 2, (4, 2, p.num_variables))], axis=1)
-    answers = solve(p, config=SolverConfig(route="batched", num_reads=num_reads, num_sweeps=2, seed=0), warm_starts=warm)
+    config = SolverConfig(route="batched", num_reads=num_reads, num_sweeps=2, seed=0)
+    answers = solve(p, config=config, warm_starts=warm)
     best_warm = p.energies(warm).min(axis=1)
     for a in answers:
         assert a.energy <= best_warm[a.id] + 1e-9
