@@ -119,14 +119,17 @@ def quantize_layer(weight, bias, inputs=None, config: QuantConfig = QuantConfig(
     return LayerQuantization(qw, qb, Grid(config.bits, scales), bg, energies, time.perf_counter() - start, info)
 
 
+#: per-group figures that add up over a layer's groups (the others are the same in every group)
+SUMMED = ("dead_inputs", "resumed_neurons", "stale_answers_solved_again", "route_best_energy", "qubo_energy",
+          "neurons_kept_from_warm_start")
+
+
 def _merge_info(infos: list[dict]) -> dict:
-    """One info dict for a layer's groups: numbers summed, anything else from the first group."""
+    """One info dict for a layer's groups: :data:`SUMMED` figures added up, the rest from the first group."""
     if len(infos) == 1:
         return infos[0]
     merged = dict(infos[0], groups=len(infos))
-    for key, value in infos[0].items():
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            merged[key] = type(value)(sum(i[key] for i in infos))
+    merged.update({key: sum(i[key] for i in infos) for key in SUMMED if key in infos[0]})
     return merged
 
 
