@@ -9,7 +9,7 @@ Each chain keeps ``a = 2 c (1 - 2v)`` and the field ``f = L / c + 2 G0 u``; flip
 variable ``k`` costs ``dE = a_k f_k / 2``, negates ``a_k`` and adds ``G0[:, k] a_k`` to
 ``f`` (a variable with ``c_k = 0`` never matters and keeps its starting value).
 
-Choices, one line each (measurements: benchmarks/results/speed.json, batched_budget.json):
+Choices, one line each (measured: benchmarks/results/speed.json, speed_batched.json; docs/ptq.md):
 
 - sweeps are exact sequential Metropolis sweeps with lazy blocked field updates (``BLOCK``
   variables, then one matrix product): as exact as one flip at a time, at BLAS speed;
@@ -22,6 +22,8 @@ Choices, one line each (measurements: benchmarks/results/speed.json, batched_bud
   of a typical step's energy with probability 99%; hot: accepts a tenth of the median
   starting flip with probability 1/2; warm starts from ``cold / WARM_SPAN``): worst-case
   bounds start too hot and stop too warm on real layers;
+- reads ``min(NUM_READS, READ_BUDGET // m)`` (:func:`default_reads`): on wide rows more reads
+  cost time without lowering the error, on narrow ones they pay;
 - a final greedy descent from the searched states and from the warm starts, so no read is
   worse than its start;
 - numpy rather than torch (many small per-variable operations), single-threaded BLAS
