@@ -72,8 +72,10 @@ def _spends_qpu_time(route: str) -> bool:
               help="seed of the annealers (default: --seed)")
 @click.option("--levels", default=2, show_default=True, help="candidate levels per weight in the QUBO (2, 4, 8)")
 @click.option("--scale", default="absmax", show_default=True, help="per-channel scale: mse or absmax")
-@click.option("--num-reads", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--num-sweeps", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--num-reads", type=click.IntRange(min=1), default=None,
+              help="reads per neuron (default: the route's own; sa 20)")
+@click.option("--num-sweeps", type=click.IntRange(min=1), default=None,
+              help="sweeps per read (default: the route's own; sa 1000)")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="processes for per-neuron routes")
 @click.option("--chain-strength", type=float, default=4.0, show_default=True,
@@ -84,14 +86,32 @@ def _spends_qpu_time(route: str) -> bool:
                                                "Advantage_system4.1)")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="run folder (default: a new runs/<time>); an existing run folder resumes")
+@click.option("--model", "model_file", type=click.Path(dir_okay=False), default=None,
+              help="your model instead of the reference MLP: torch.export (.pt2) or TorchScript file")
+@click.option("--calibration", "calibration_file", type=click.Path(dir_okay=False), default=None,
+              help="with --model: calibration inputs (and optional labels y) as .npy, .npz or .pt")
+@click.option("--eval", "eval_file", type=click.Path(dir_okay=False), default=None,
+              help="with --model: evaluation inputs (and optional labels y); default: the calibration data")
+@click.option("--trust-pickle", is_flag=True, help="allow pickled Python objects in --model/--calibration/--eval "
+              "files (only for files you trust)")
 def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, solver_seed, levels, scale, num_reads,
-             num_sweeps, workers, chain_strength, scheduler, dry_run, profile, out):
-    """Quantize the reference MLP with each method and bit-width; print the table, write the report.
+             num_sweeps, workers, chain_strength, scheduler, dry_run, profile, out, model_file, calibration_file,
+             eval_file, trust_pickle):
+    """Quantize the reference MLP (or --model) with each method and bit-width; print the table, write the report.
 
     Every QUBO neuron answer is recorded in the run folder's journal as it arrives
     (``journal.sqlite``), so running the same command on the same ``--out`` again resumes
     where it stopped.
     """
+    if model_file or calibration_file or eval_file:
+        from annealq.ptq.cli import run_user_model
+
+        run_user_model(model_file, calibration_file, eval_file, out=out or _new_run_dir(), bits=bits, methods=methods,
+                       trust_pickle=trust_pickle, dry_run=dry_run, profile=profile, scheduler=scheduler,
+                       config=dict(route=route, seed=seed if solver_seed is None else solver_seed, levels=levels,
+                                   scale=scale, num_reads=num_reads, num_sweeps=num_sweeps, workers=workers,
+                                   chain_strength=chain_strength))
+        return
     from annealq.data import load_dataset
     from annealq.ptq import QuantConfig
     from annealq.samplers.errors import RouteError
@@ -142,7 +162,7 @@ def _dry_run(sizes, config, bit_list, profile, heading=None):
             rows = dry_run(mlp(sizes), dataclasses.replace(config, bits=b, method="qubo"), profile=profile)
         except UnknownProfileError as err:
             raise click.UsageError(str(err)) from err
-        click.echo(f"int{b} on {rows[0]['profile']} ({config.num_reads} reads per call), nothing submitted:")
+        click.echo(f"int{b} on {rows[0]['profile']} ({config.solver.num_reads} reads per call), nothing submitted:")
         click.echo(format_dry_run(rows) + "\n")
 
 

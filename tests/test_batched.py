@@ -65,8 +65,8 @@ def test_blocked_field_updates_stay_exact():
 def test_seed_reproducible():
     p = layer(40, 4, 2, seed=3, neurons=4)
     for steps in (None, 0):  # with the tabu search, and without it (reads then still differ by seed)
-        run = lambda seed: BatchedAnnealer().sample_batch(p.qubo, num_reads=5, num_sweeps=3, tabu_steps=steps,  # noqa: E731
-                                                          seed=seed)
+        run = lambda seed: BatchedAnnealer().sample_batch(  # noqa: E731
+            p.qubo, num_reads=5, num_sweeps=3, tabu_steps=steps, seed=seed)
         first, again = run(7), run(7)
         for a, b in zip(first, again):
             np.testing.assert_array_equal(a.record.sample, b.record.sample)
@@ -106,9 +106,9 @@ def test_sample_keeps_initial_states_and_beta_range():
     assert all(s == {"a": 0, "b": 1} for s in ss.samples())
 
 
-def test_solve_route():
+def test_solve_layer_route():
     p = layer(9, 4, 2, seed=6)
-    answers = solve(p, "batched", config=SolverConfig(num_reads=4, num_sweeps=50, seed=0))
+    answers = solve(p, config=SolverConfig(route="batched", num_reads=4, num_sweeps=50, seed=0))
     assert [a.energy for a in answers] == pytest.approx([optimum(p, i) for i in range(p.num_neurons)])
 
 
@@ -138,11 +138,12 @@ def test_tabu_search_keeps_variables_without_a_step():
 
 
 @pytest.mark.parametrize("num_reads", [1, 3])
-def test_solve_never_worse_than_any_warm_start(num_reads):
+def test_solve_layer_never_worse_than_any_warm_start(num_reads):
     p = layer(30, 2, 2, seed=10, neurons=4)
     rng = np.random.default_rng(4)
     warm = np.concatenate([p.encode(p.target)[:, None], rng.integers(0, 2, (4, 2, p.num_variables))], axis=1)
-    answers = solve(p, "batched", config=SolverConfig(num_reads=num_reads, num_sweeps=2, seed=0), warm_starts=warm)
+    config = SolverConfig(route="batched", num_reads=num_reads, num_sweeps=2, seed=0)
+    answers = solve(p, config=config, warm_starts=warm)
     best_warm = p.energies(warm).min(axis=1)
     for a in answers:
         assert a.energy <= best_warm[a.id] + 1e-9

@@ -3,9 +3,9 @@ import dimod
 import numpy as np
 import pytest
 
-from annealq.ptq import QuantConfig
 from annealq.formulations import Grid, bias_grid, rounding_problem
-from annealq.ptq import quantize_layer
+from annealq.ptq import QuantConfig, quantize_layer
+from annealq.ptq.layer import refit_scales
 from annealq.ptq.gptq import gptq
 from annealq.samplers import SolverConfig, solve
 
@@ -82,7 +82,8 @@ def test_float_target_with_quantized_inputs_is_exact():
     ({"bits": 0}, "bits"), ({"bits": 9}, "bits"), ({"method": "adaround"}, "method"),
     ({"levels": 3}, "levels"), ({"num_reads": 0}, "num_reads"), ({"num_reads": True}, "num_reads"),
     ({"seed": "abc"}, "seed"), ({"seed": -1}, "seed"), ({"warm_start": "no"}, "warm_start"),
-    ({"chain_strength": float("inf")}, "chain_strength"),
+    ({"chain_strength": float("inf")}, "chain_strength"), ({"prior": -1.0}, "prior"),
+    ({"scale_refits": True}, "scale_refits"), ({"prior": float("nan")}, "prior"),
 ])
 def test_bad_config_is_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
@@ -111,3 +112,29 @@ def test_exact_route_refuses_large_problems():
     w, b, x = small_layer(10, n=1, f=30)
     with pytest.raises(ValueError, match="exact"):
         quantize_layer(w, b, x, QuantConfig(bits=2, route="exact"))
+
+
+def test_route_budgets_and_refit_defaults():
+    assert QuantConfig(route="batched").solver.parameters() == {}  # the batched route's own budget
+    assert QuantConfig(route="sa").solver.parameters() == {"num_reads": 20, "num_sweeps": 1000}
+    assert QuantConfig(route="batched", num_reads=3).solver.num_reads == 3
+    assert [QuantConfig(bits=b).refits for b in (1, 2, 3, 8)] == [2, 0, 0, 0]
+    assert QuantConfig(bits=1, method="gptq").refits == 0 and QuantConfig(bits=4, scale_refits=1).refits == 1
+
+
+def test_scale_refit_is_least_squares_and_never_worse():
+    w, b, x = small_layer(12, n=6, f=8)
+    base = quantize_layer(w, b, x, QuantConfig(bits=1, route="steepest", scale_refits=0))
+    refit = quantize_layer(w, b, x, QuantConfig(bits=1, route="steepest", scale_refits=2))
+    assert np.all(refit.energies <= base.energies + 1e-9)
+    # refit_scales: for fixed codes and bias, the least-squares scale (a small change of it only adds error)
+    p = rounding_problem(w, b, x, weight_grid=Grid.fit(w, 2, "absmax"), bias_grid=bias_grid(b))
+    q = quantize_layer(w, b, x, QuantConfig(bits=2, method="gptq"))
+    q = np.c_[q.weight, q.bias]
+    grid = Grid.fit(w, 2, "absmax")
+    s = refit_scales(p, [q], grid, with_bias=True)
+    z = grid.integers(grid.nearest(q[:, :-1]))
+    best = p.errors(np.c_[s[:, None] * z, q[:, -1]])
+    assert np.all(best <= p.errors(q) + 1e-9)
+    for eps in (1e-3, -1e-3):
+        assert np.all(p.errors(np.c_[(s * (1 + eps))[:, None] * z, q[:, -1]]) >= best - 1e-12)

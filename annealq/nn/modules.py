@@ -13,8 +13,10 @@ def linear_layers(model: nn.Module) -> list[tuple[str, nn.Linear]]:
 
 def passed_through(model: nn.Module) -> list[tuple[str, str]]:
     """Leaf modules with parameters that annealq does not quantize: ``(name, type)``."""
+    from annealq.nn.layers import QUANTIZABLE
+
     return [(name, type(m).__name__) for name, m in model.named_modules()
-            if not isinstance(m, nn.Linear) and not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
+            if not isinstance(m, QUANTIZABLE) and not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
 
 
 @torch.no_grad()

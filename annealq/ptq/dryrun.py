@@ -83,7 +83,7 @@ def dry_run(model_or_shapes, config: QuantConfig = QuantConfig(), *, profile=Non
             rows.append({**row, "qubits_per_neuron": 0, "max_chain_length": 0, "neurons_per_call": 0,
                          "qpu_calls": 0, "physical_qubits": 0, "est_qpu_access_time_us": 0.0})
             continue
-        calls = batch_calls(profile, m, neurons, pack=pack, sweeps=sweeps, num_reads=config.num_reads)
+        calls = batch_calls(profile, m, neurons, pack=pack, sweeps=sweeps, num_reads=config.solver.num_reads or 1)
         rows.append({**row, "qubits_per_neuron": calls.pop("qubits_per_row"),
                      "neurons_per_call": calls.pop("rows_per_call"), **calls})
     return rows
