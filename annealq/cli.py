@@ -115,14 +115,15 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, s
     from annealq.data import load_dataset
     from annealq.ptq import QuantConfig
     from annealq.samplers.errors import RouteError
-    from annealq.samplers.router import sampler
+    from annealq.samplers.router import parse_route, sampler
 
     bit_list, method_list = _int_list(bits), [m.strip() for m in methods.split(",") if m.strip()]
     if not bit_list or not method_list:
         raise click.UsageError("--bits and --methods need at least one value each, e.g. --bits 4,2 --methods qubo")
     try:
-        if "qubo" in method_list:
-            sampler(route)  # an unknown route or profile, a missing token: said now, before any folder
+        parse_route(route)
+        if "qubo" in method_list and not dry_run:
+            sampler(route)  # an unknown profile, a missing token: said now, before any folder
         config = QuantConfig(route=route, seed=seed if solver_seed is None else solver_seed, levels=levels,
                              scale=scale, num_reads=num_reads, num_sweeps=num_sweeps, workers=workers,
                              chain_strength=chain_strength)
