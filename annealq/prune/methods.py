@@ -1,0 +1,133 @@
+"""Ways to choose the kept units of each layer, one function per method name, same budgets for all.
+
+- ``qubo``: the pruning QUBO (configured importance, redundancy), exactly ``k`` kept per layer
+  by the configured path (:func:`annealq.prune.capacity.keep_exactly`).
+- ``qubo-refined``: ``qubo``, then :func:`annealq.prune.refine.refine` against the true metric
+  (done by the pipeline, which holds the metric).
+- ``l1-qubo``: the same QUBO with weight-L1 importance.
+- ``taylor-topk``: the ``k`` largest Taylor scores per layer.
+- ``l1``: the ``k`` largest weight L1 norms per layer (magnitude pruning).
+- ``taylor-greedy``: remove the unit with the smallest Taylor score (divided by its layer's mean
+  over the kept units) among layers above budget, recompute the scores with it masked, repeat.
+- ``random``: ``k`` units per layer drawn with the config's seed.
+
+Each returns ``{layer: bool mask}`` and ``{layer: facts}``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+from torch import nn
+
+from annealq.formulations.pruning import pruning_qubo
+from annealq.prune.capacity import keep_exactly
+from annealq.prune.config import PruneConfig
+from annealq.prune.graph import PrunableLayer
+from annealq.prune.scores import importance, unit_scores
+
+
+@dataclass
+class PruneContext:
+    """What a method sees: the model, its prunable layers, the data, the budgets and the config."""
+
+    model: nn.Module
+    layers: list[PrunableLayer]
+    x: object
+    y: object
+    keep: dict
+    config: PruneConfig
+    journal: object = None
+    progress: Callable[[str, int], None] | None = None
+    _scores: dict | None = None
+
+    @property
+    def scores(self) -> dict:
+        if self._scores is None:
+            self._scores = unit_scores(self.model, self.layers, self.x, self.y, loss=self.config.loss)
+        return self._scores
+
+    def tick(self, stage: str) -> None:
+        if self.progress is not None:
+            self.progress(stage, 1)
+
+
+def top_k(values: np.ndarray, k: int) -> np.ndarray:
+    """The mask of the ``k`` largest values (ties to the lower index)."""
+    mask = np.zeros(values.size, dtype=bool)
+    mask[np.argsort(-values, kind="stable")[:k]] = True
+    return mask
+
+
+def _qubo(ctx: PruneContext, weights: dict):
+    cfg = ctx.config
+    masks, facts = {}, {}
+    for layer in ctx.layers:
+        scores = ctx.scores[layer.name]
+        imp = importance(scores, weights)
+        weight = cfg.redundancy / max(layer.units - 1, 1)
+        batch = pruning_qubo(imp, scores.similarity(cfg.similarity), weight)
+        kept = keep_exactly(batch, imp, ctx.keep[layer.name], cfg.solver, path=cfg.exact_k, journal=ctx.journal,
+                            journal_config=cfg, step=layer.name, steps=cfg.capacity_steps)
+        masks[layer.name] = kept.state.astype(bool)
+        facts[layer.name] = {"path": kept.path, "energy": kept.energy, "solves": len(kept.history),
+                             "repaired_flips": kept.repaired_flips, "history": kept.history}
+        ctx.tick(layer.name)
+    return masks, facts
+
+
+def qubo(ctx: PruneContext):
+    return _qubo(ctx, ctx.config.importance)
+
+
+def l1_qubo(ctx: PruneContext):
+    return _qubo(ctx, {"l1": 1.0})
+
+
+def _ranked(ctx: PruneContext, criterion: str):
+    masks = {l.name: top_k(ctx.scores[l.name].criterion(criterion), ctx.keep[l.name]) for l in ctx.layers}
+    return masks, {}
+
+
+def taylor_topk(ctx: PruneContext):
+    return _ranked(ctx, "taylor")
+
+
+def l1(ctx: PruneContext):
+    return _ranked(ctx, "l1")
+
+
+def random(ctx: PruneContext):
+    rng = np.random.default_rng(ctx.config.seed)
+    masks = {}
+    for layer in ctx.layers:
+        mask = np.zeros(layer.units, dtype=bool)
+        mask[rng.choice(layer.units, ctx.keep[layer.name], replace=False)] = True
+        masks[layer.name] = mask
+    return masks, {}
+
+
+def taylor_greedy(ctx: PruneContext):
+    masks = {l.name: np.ones(l.units, dtype=bool) for l in ctx.layers}
+    removed = 0
+    while True:
+        over = [l.name for l in ctx.layers if masks[l.name].sum() > ctx.keep[l.name]]
+        if not over:
+            break
+        scores = unit_scores(ctx.model, ctx.layers, ctx.x, ctx.y, loss=ctx.config.loss, masks=masks)
+        best = None
+        for name in over:
+            t, alive = scores[name].taylor, masks[name]
+            rel = t / max(t[alive].mean(), 1e-300)
+            unit = int(np.flatnonzero(alive)[np.argmin(rel[alive])])
+            if best is None or rel[unit] < best[0]:
+                best = (rel[unit], name, unit)
+        masks[best[1]][best[2]] = False
+        removed += 1
+        ctx.tick("greedy")
+    return masks, {"*": {"removed": removed}}
+
+
+METHOD_FUNCTIONS = {"qubo": qubo, "qubo-refined": qubo, "l1-qubo": l1_qubo, "taylor-topk": taylor_topk, "l1": l1,
+                    "taylor-greedy": taylor_greedy, "random": random}
