@@ -4,8 +4,8 @@
   (:func:`annealq.formulations.pruning.with_multiplier`: only the linear term changes, so the
   quadratic, its embedding and packing are reused), each step one :func:`annealq.solve` call and
   one journal step (``<layer>/capacity-<t>``); it stops when an answer keeps ``k`` units or after
-  ``steps`` steps, then the answers closest to ``k`` are repaired to exactly ``k`` by the fewest
-  flips and polished by swaps (both keep the count); the best by the unpenalised objective wins.
+  ``steps`` steps; every step's answer is repaired to exactly ``k`` by the fewest flips and
+  polished by swaps (both keep the count); the best by the unpenalised objective wins.
 - ``cqm``: a CQM with ``sum(x) == k`` (``sample_cqm`` where the sampler has it, else its penalty BQM).
 - ``penalty``: the k-hot penalty BQM (multiplier rule ``"bound"``), solved as a QUBO.
 
@@ -133,7 +133,5 @@ def _capacity(batch, importance, k, solver, sampler, journal_step, steps) -> Kee
             low = mu
         else:
             high = mu
-    gap = np.array([abs(int(s.sum()) - k) for s in answers])
-    closest = [s for s, g in zip(answers, gap) if g == gap.min()]
-    fixed, flips = _finish(batch, closest, k)
+    fixed, flips = _finish(batch, answers, k)
     return KeepResult(fixed, float(batch.energies(fixed[None, None])[0, 0]), "capacity", history, flips)
