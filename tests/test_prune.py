@@ -232,7 +232,7 @@ def test_a_rerun_on_the_same_journal_reuses_every_record(tmp_path):
     register_route("counting-test", lambda arg: Counting())
     x, y = conv_data()
     model = trained_bn(conv_net(), x)
-    config = PruneConfig(sparsity=0.3, solver=SolverConfig(route="counting-test", num_reads=3))
+    config = PruneConfig(sparsity=0.3, rounds=2, solver=SolverConfig(route="counting-test", num_reads=3))
     with Journal(tmp_path) as journal:
         first = prune(model, (x, y), config, journal=journal)
     solved = len(calls)
@@ -241,7 +241,8 @@ def test_a_rerun_on_the_same_journal_reuses_every_record(tmp_path):
         steps = {r["step"] for r in journal.records(workflow="prune")}
     assert solved > 0 and len(calls) == solved
     assert all(np.array_equal(first.masks[n], again.masks[n]) for n in first.masks)
-    assert any(s.startswith("3/capacity-") for s in steps)
+    assert any(s.startswith("3/round-2/capacity-") for s in steps)
+    assert {n: int(m.sum()) for n, m in again.masks.items()} == {"0": 4, "3": 6, "7": 7}
 
 
 def test_bad_input_gets_a_clear_error():

@@ -39,6 +39,8 @@ class PruneConfig(Config):
         similarity: ``cosine`` or ``correlation`` of activation maps.
         exact_k: ``capacity`` (bisection on a linear multiplier), ``cqm`` or ``penalty``.
         capacity_steps: most bisection steps per layer.
+        rounds: QUBO rounds (``qubo``, ``l1-qubo``): the budget is reached in this many equal
+            steps, the scores recomputed under the masks so far before each.
         refine: ``swap`` or ``tt`` (``ttopt``), for ``qubo-refined``.
         refine_budget: evaluations of the true metric spent by the refinement.
         finetune_epochs: epochs of fine-tuning on the data after pruning (masks held), 0 for none.
@@ -55,6 +57,7 @@ class PruneConfig(Config):
     similarity: str = "cosine"
     exact_k: str = "capacity"
     capacity_steps: int = 12
+    rounds: int = 1
     refine: str = "swap"
     refine_budget: int = 40
     finetune_epochs: int = 0
@@ -75,6 +78,7 @@ class PruneConfig(Config):
         check_choice("similarity", self.similarity, SIMILARITIES)
         check_choice("exact_k", self.exact_k, PATHS)
         check_count("capacity_steps", self.capacity_steps)
+        check_count("rounds", self.rounds)
         check_choice("refine", self.refine, REFINEMENTS)
         check_count("refine_budget", self.refine_budget)
         check_count("finetune_epochs", self.finetune_epochs, minimum=0)

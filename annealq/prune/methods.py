@@ -1,7 +1,8 @@
 """Ways to choose the kept units of each layer, one function per method name, same budgets for all.
 
 - ``qubo``: the pruning QUBO (configured importance, redundancy), exactly ``k`` kept per layer
-  by the configured path (:func:`annealq.prune.capacity.keep_exactly`).
+  by the configured path (:func:`annealq.prune.capacity.keep_exactly`); with ``rounds > 1`` the
+  budget is reached in steps, the scores recomputed under the masks before each.
 - ``qubo-refined``: ``qubo``, then :func:`annealq.prune.refine.refine` against the true metric
   (done by the pipeline, which holds the metric).
 - ``l1-qubo``: the same QUBO with weight-L1 importance.
@@ -61,19 +62,28 @@ def top_k(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def _qubo(ctx: PruneContext, weights: dict):
+    """``config.rounds`` rounds; each scores the kept units under the masks so far and solves to its budget."""
     cfg = ctx.config
-    masks, facts = {}, {}
-    for layer in ctx.layers:
-        scores = ctx.scores[layer.name]
-        imp = importance(scores, weights)
-        weight = cfg.redundancy / max(layer.units - 1, 1)
-        batch = pruning_qubo(imp, scores.similarity(cfg.similarity), weight)
-        kept = keep_exactly(batch, imp, ctx.keep[layer.name], cfg.solver, path=cfg.exact_k, journal=ctx.journal,
-                            journal_config=cfg, step=layer.name, steps=cfg.capacity_steps)
-        masks[layer.name] = kept.state.astype(bool)
-        facts[layer.name] = {"path": kept.path, "energy": kept.energy, "solves": len(kept.history),
-                             "repaired_flips": kept.repaired_flips, "history": kept.history}
-        ctx.tick(layer.name)
+    masks = {l.name: np.ones(l.units, dtype=bool) for l in ctx.layers}
+    facts = {l.name: {"solves": 0, "repaired_flips": 0, "history": []} for l in ctx.layers}
+    for r in range(1, cfg.rounds + 1):
+        scores = ctx.scores if r == 1 else unit_scores(ctx.model, ctx.layers, ctx.x, ctx.y, loss=cfg.loss, masks=masks)
+        for layer in ctx.layers:
+            alive = np.flatnonzero(masks[layer.name])
+            target = layer.units - int(round(r / cfg.rounds * (layer.units - ctx.keep[layer.name])))
+            sc = scores[layer.name]
+            imp = importance(sc, weights)[alive]
+            sim = sc.similarity(cfg.similarity)[np.ix_(alive, alive)]
+            batch = pruning_qubo(imp, sim, cfg.redundancy / max(alive.size - 1, 1))
+            step = layer.name if cfg.rounds == 1 else f"{layer.name}/round-{r}"
+            kept = keep_exactly(batch, imp, target, cfg.solver, path=cfg.exact_k, journal=ctx.journal,
+                                journal_config=cfg, step=step, steps=cfg.capacity_steps)
+            masks[layer.name] = np.zeros(layer.units, dtype=bool)
+            masks[layer.name][alive[kept.state.astype(bool)]] = True
+            f = facts[layer.name]
+            f.update(path=kept.path, energy=kept.energy, solves=f["solves"] + len(kept.history),
+                     repaired_flips=f["repaired_flips"] + kept.repaired_flips, history=f["history"] + kept.history)
+            ctx.tick(layer.name)
     return masks, facts
 
 

@@ -72,7 +72,7 @@ def gray_image(name: str) -> np.ndarray:
     return g[:h, :w].reshape(h // 2, 2, w // 2, 2).mean((1, 3)).astype(np.float32)
 
 
-def denoiser(channels: int = 24, depth: int = 5) -> nn.Sequential:
+def denoiser(channels: int = 16, depth: int = 5) -> nn.Sequential:
     """DnCNN-like: ``depth`` 3x3 convolutions (ReLU between), predicting the noise of a 1-channel image."""
     layers = [nn.Conv2d(1, channels, 3, padding=1), nn.ReLU()]
     for _ in range(depth - 2):
@@ -97,14 +97,14 @@ def psnr(model: nn.Module, clean: torch.Tensor, noisy: torch.Tensor) -> float:
     return 10.0 * np.log10(1.0 / mse)
 
 
-def _train_denoiser(model: nn.Module, image: np.ndarray, seed: int, steps: int = 700) -> None:
+def _train_denoiser(model: nn.Module, image: np.ndarray, seed: int, steps: int = 600, batch: int = 16) -> None:
     rng = np.random.default_rng(seed)
     torch.manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=2e-3)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)
     for _ in range(steps):
-        clean = patches(image, 32, 32, rng)
-        sigma = torch.as_tensor(rng.choice(SIGMAS, (32, 1, 1, 1)) / 255.0, dtype=torch.float32)
+        clean = patches(image, batch, 32, rng)
+        sigma = torch.as_tensor(rng.choice(SIGMAS, (batch, 1, 1, 1)) / 255.0, dtype=torch.float32)
         noise = sigma * torch.randn(clean.shape)
         opt.zero_grad()
         nn.functional.mse_loss(model(clean + noise), noise).backward()
@@ -117,7 +117,7 @@ def denoise_task(sigma: int = 25, *, seed: int = 0, calibration_size: int = 64) 
     if sigma <= 0:
         raise ValueError(f"sigma must be a positive noise level (of 255), got {sigma!r}")
     train_img, test_img = gray_image("china.jpg"), gray_image("flower.jpg")
-    model = _cached(denoiser(), f"dncnn-24x5-seed{seed}", lambda m: _train_denoiser(m, train_img, seed))
+    model = _cached(denoiser(), f"dncnn-16x5-seed{seed}", lambda m: _train_denoiser(m, train_img, seed))
     rng = np.random.default_rng(seed + 1)
     clean = patches(train_img, calibration_size, 32, rng)
     noise = (sigma / 255.0) * torch.as_tensor(rng.standard_normal(clean.shape), dtype=torch.float32)
