@@ -260,3 +260,22 @@ def test_bad_input_gets_a_clear_error():
         prune(conv_net(), (x[:0], y[:0]), PruneConfig())
     with pytest.raises(ValueError, match="pass evaluate="):
         prune(conv_net(), (x, y), PruneConfig(method="qubo-refined"))
+
+
+def test_cli_writes_the_table_report_and_plot(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from annealq.cli import main
+
+    out = tmp_path / "run"
+    result = CliRunner().invoke(main, ["prune", "--task", "digits", "--methods", "l1,random", "--sparsities", "0.5",
+                                       "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    rows = json.loads((out / "report.json").read_text())["rows"]
+    assert [r["method"] for r in rows] == ["l1", "random"]
+    assert {"method", "sparsity", "task", "metric", "value", "kept", "seconds"} <= set(rows[0])
+    assert (out / "metric_vs_sparsity.png").stat().st_size > 0 and "random" in result.output
+    bad = CliRunner().invoke(main, ["prune", "--methods", "magnitude"])
+    assert bad.exit_code == 2 and "method='magnitude' is not supported" in bad.output
