@@ -279,3 +279,20 @@ def test_cli_writes_the_table_report_and_plot(tmp_path):
     assert (out / "metric_vs_sparsity.png").stat().st_size > 0 and "random" in result.output
     bad = CliRunner().invoke(main, ["prune", "--methods", "magnitude"])
     assert bad.exit_code == 2 and "method='magnitude' is not supported" in bad.output
+
+
+def test_a_global_budget_keeps_the_summed_count_and_a_unit_per_layer():
+    x, y = conv_data()
+    model = trained_bn(conv_net(), x)
+    result = prune(model, (x, y), PruneConfig(sparsity=0.4, scope="global", solver=SolverConfig(num_reads=4)))
+    kept = {n: int(m.sum()) for n, m in result.masks.items()}
+    assert sum(kept.values()) == 4 + 5 + 6 and min(kept.values()) >= 1
+    assert torch.allclose(result.model(x), result.exported(x), atol=1e-5)
+
+
+def test_an_emptied_layer_gets_its_best_unit_back_for_the_least_important_spare():
+    from annealq.prune.methods import _at_least_one_each
+
+    state = np.array([1, 1, 1, 0, 0], dtype=bool)
+    fixed = _at_least_one_each(state, [3, 2], np.array([3.0, 2.0, 1.0, 5.0, 4.0]))
+    assert fixed.astype(int).tolist() == [1, 1, 0, 1, 0]

@@ -40,6 +40,8 @@ class PruneConfig(Config):
         similarity: ``cosine`` or ``correlation`` of activation maps.
         exact_k: ``capacity`` (bisection on a linear multiplier), ``cqm`` or ``penalty``.
         capacity_steps: most bisection steps per layer.
+        scope: ``layer`` (one QUBO and budget per layer) or ``global`` (one block-diagonal QUBO over
+            every layer keeping the summed budget, so layers may keep more or fewer than their share).
         rounds: QUBO rounds (``qubo``, ``l1-qubo``): the budget is reached in this many equal
             steps, the scores recomputed under the masks so far before each.
         refine: ``swap`` or ``tt`` (``ttopt``), for ``qubo-refined``.
@@ -58,6 +60,7 @@ class PruneConfig(Config):
     similarity: str = "cosine"
     exact_k: str = "capacity"
     capacity_steps: int = 12
+    scope: str = "layer"
     rounds: int = 1
     refine: str = "swap"
     refine_budget: int = 40
@@ -79,6 +82,7 @@ class PruneConfig(Config):
         check_choice("similarity", self.similarity, SIMILARITIES)
         check_choice("exact_k", self.exact_k, PATHS)
         check_count("capacity_steps", self.capacity_steps)
+        check_choice("scope", self.scope, ("layer", "global"))
         check_count("rounds", self.rounds)
         check_choice("refine", self.refine, REFINEMENTS)
         check_count("refine_budget", self.refine_budget)

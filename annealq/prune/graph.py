@@ -125,7 +125,7 @@ def prunable_layers(model: nn.Module, example) -> tuple[list[PrunableLayer], lis
                          f"(pip install 'annealq[prune]') to find which channels can be removed")
     layers, left = [], [(runs[-1][0], "the model's output layer")]
     seen = set()
-    for pos, (name, module, _, out) in enumerate(runs[:-1]):
+    for name, module, _, out in runs[:-1]:
         if name in seen:
             continue
         seen.add(name)

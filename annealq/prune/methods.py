@@ -1,7 +1,8 @@
 """Ways to choose the kept units of each layer, one function per method name, same budgets for all.
 
 - ``qubo``: the pruning QUBO (configured importance, redundancy), exactly ``k`` kept per layer
-  by the configured path (:func:`annealq.prune.capacity.keep_exactly`); with ``rounds > 1`` the
+  by the configured path (:func:`annealq.prune.capacity.keep_exactly`), or with ``scope="global"``
+  one QUBO over all layers keeping the summed budget (at least one unit per layer); with ``rounds > 1`` the
   budget is reached in steps, the scores recomputed under the masks before each.
 - ``qubo-refined``: ``qubo``, then :func:`annealq.prune.refine.refine` against the true metric
   (done by the pipeline, which holds the metric).
@@ -20,6 +21,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
+from scipy.linalg import block_diag
 from torch import nn
 
 from annealq.formulations.pruning import pruning_qubo
@@ -62,29 +64,47 @@ def top_k(values: np.ndarray, k: int) -> np.ndarray:
 
 
 def _qubo(ctx: PruneContext, weights: dict):
-    """``config.rounds`` rounds; each scores the kept units under the masks so far and solves to its budget."""
+    """``config.rounds`` rounds; each scores the kept units under the masks so far and solves to its budget:
+    one QUBO per layer (``scope="layer"``) or one over every layer, block-diagonal, with the summed budget."""
     cfg = ctx.config
     masks = {l.name: np.ones(l.units, dtype=bool) for l in ctx.layers}
     facts = {l.name: {"solves": 0, "repaired_flips": 0, "history": []} for l in ctx.layers}
+    groups = [[l] for l in ctx.layers] if cfg.scope == "layer" else [ctx.layers]
     for r in range(1, cfg.rounds + 1):
         scores = ctx.scores if r == 1 else unit_scores(ctx.model, ctx.layers, ctx.x, ctx.y, loss=cfg.loss, masks=masks)
-        for layer in ctx.layers:
-            alive = np.flatnonzero(masks[layer.name])
-            target = layer.units - int(round(r / cfg.rounds * (layer.units - ctx.keep[layer.name])))
-            sc = scores[layer.name]
-            imp = importance(sc, weights)[alive]
-            sim = sc.similarity(cfg.similarity)[np.ix_(alive, alive)]
-            batch = pruning_qubo(imp, sim, cfg.redundancy / max(alive.size - 1, 1))
-            step = layer.name if cfg.rounds == 1 else f"{layer.name}/round-{r}"
-            kept = keep_exactly(batch, imp, target, cfg.solver, path=cfg.exact_k, journal=ctx.journal,
-                                journal_config=cfg, step=step, steps=cfg.capacity_steps)
-            masks[layer.name] = np.zeros(layer.units, dtype=bool)
-            masks[layer.name][alive[kept.state.astype(bool)]] = True
-            f = facts[layer.name]
-            f.update(path=kept.path, energy=kept.energy, solves=f["solves"] + len(kept.history),
-                     repaired_flips=f["repaired_flips"] + kept.repaired_flips, history=f["history"] + kept.history)
-            ctx.tick(layer.name)
+        for group in groups:
+            alive = [np.flatnonzero(masks[l.name]) for l in group]
+            imp = np.concatenate([importance(scores[l.name], weights)[a] for l, a in zip(group, alive)])
+            blocks = [cfg.redundancy / max(a.size - 1, 1) * scores[l.name].similarity(cfg.similarity)[np.ix_(a, a)]
+                      for l, a in zip(group, alive)]
+            target = sum(l.units - int(round(r / cfg.rounds * (l.units - ctx.keep[l.name]))) for l in group)
+            name = group[0].name if cfg.scope == "layer" else "all"
+            step = name if cfg.rounds == 1 else f"{name}/round-{r}"
+            kept = keep_exactly(pruning_qubo(imp, block_diag(*blocks), 1.0), imp, target, cfg.solver,
+                                path=cfg.exact_k, journal=ctx.journal, journal_config=cfg, step=step,
+                                steps=cfg.capacity_steps)
+            state = _at_least_one_each(kept.state.astype(bool), [a.size for a in alive], imp)
+            for l, a, part in zip(group, alive, np.split(state, np.cumsum([a.size for a in alive])[:-1])):
+                masks[l.name] = np.zeros(l.units, dtype=bool)
+                masks[l.name][a[part]] = True
+                f = facts[l.name]
+                f.update(path=kept.path, energy=kept.energy, solves=f["solves"] + len(kept.history),
+                         repaired_flips=f["repaired_flips"] + kept.repaired_flips, history=f["history"] + kept.history)
+            ctx.tick(name)
     return masks, facts
+
+
+def _at_least_one_each(state: np.ndarray, sizes: list, imp: np.ndarray) -> np.ndarray:
+    """A global answer with an emptied layer: its most important unit swapped in for the least important
+    kept unit of a layer that keeps several (the count stays)."""
+    state = state.copy()
+    bounds = np.cumsum([0] + sizes)
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        if hi > lo and not state[lo:hi].any():
+            spare = [i for a, b in zip(bounds[:-1], bounds[1:]) if state[a:b].sum() > 1 for i in range(a, b) if state[i]]
+            state[min(spare, key=lambda i: imp[i])] = False
+            state[lo + int(np.argmax(imp[lo:hi]))] = True
+    return state
 
 
 def qubo(ctx: PruneContext):

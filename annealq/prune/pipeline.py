@@ -18,10 +18,9 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
-import numpy as np
 import torch
 from torch import nn
 
@@ -56,7 +55,6 @@ class PruneResult:
     left_alone: list
     refinement: RefineResult | None = None
     seconds: float = 0.0
-    history: list = field(default_factory=list)
 
     @property
     def kept(self) -> int:

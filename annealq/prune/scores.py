@@ -38,6 +38,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from annealq.prune.graph import masked
+
 CRITERIA = ("taylor", "fisher", "l1")
 SIMILARITIES = ("cosine", "correlation")
 
@@ -114,8 +116,6 @@ def unit_scores(model: nn.Module, layers, x, y, *, loss: str | None = None, mask
     ``max_positions`` caps the activation columns kept per layer for the similarity (an evenly
     spaced subset), so memory stays small on large feature maps.
     """
-    from annealq.prune.graph import masked
-
     x = torch.as_tensor(x, dtype=torch.float32)
     y = torch.as_tensor(y)
     if x.shape[0] == 0:
