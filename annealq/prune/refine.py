@@ -149,5 +149,6 @@ def _tt_search(masks: dict, run: _Budget, priority: dict, width: int, seed: int,
             values.append(-(run.best_value if v is None else v))  # out of budget: nothing new to learn
         return np.array(values)
 
-    TTOpt(f, d=len(slots), n=2, evals=run.budget, is_func=False, is_vect=True, with_wrn=False).optimize(
+    # ttopt counts repeated points too; the cap on new evaluations is ``run``'s
+    TTOpt(f, d=len(slots), n=2, evals=20 * run.budget, is_func=False, is_vect=True, with_wrn=False).optimize(
         rank=rank, seed=seed)
