@@ -149,18 +149,25 @@ def _mask_hook(mask: torch.Tensor):
     return hook
 
 
+def add_masks(model: nn.Module, layers: list[PrunableLayer], masks: dict) -> list:
+    """Zero the units whose mask is False, for good (forward hooks); returns the hooks' handles."""
+    handles = []
+    for layer in layers:
+        if layer.name in masks:
+            mask = torch.as_tensor(np.asarray(masks[layer.name], dtype=bool))
+            handles.append(layer.mask_point.register_forward_hook(_mask_hook(mask)))
+    return handles
+
+
 @contextmanager
 def masked(model: nn.Module, layers: list[PrunableLayer], masks: dict):
     """Run ``model`` with the units whose mask is False zeroed (hooks removed on exit)."""
-    hooks = []
+    handles = []
     try:
-        for layer in layers:
-            if layer.name in masks:
-                mask = torch.as_tensor(np.asarray(masks[layer.name], dtype=bool))
-                hooks.append(layer.mask_point.register_forward_hook(_mask_hook(mask)))
+        handles = add_masks(model, layers, masks)
         yield model
     finally:
-        for h in hooks:
+        for h in handles:
             h.remove()
 
 

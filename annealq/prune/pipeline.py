@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from annealq.prune.config import PruneConfig
-from annealq.prune.graph import _mask_hook, export, masked, prunable_layers
+from annealq.prune.graph import add_masks, export, masked, prunable_layers
 from annealq.prune.methods import METHOD_FUNCTIONS, PruneContext
 from annealq.prune.refine import RefineResult, refine
 from annealq.prune.scores import default_loss, importance
@@ -124,7 +124,8 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
     work = copy.deepcopy(model).eval()
     layers, left = prunable_layers(work, x)
     if not layers:
-        raise ValueError(f"{type(model).__name__} has nothing to prune: {left}")
+        why = "; ".join(f"{name}: {reason}" for name, reason in left)
+        raise ValueError(f"{type(model).__name__} has nothing to prune: every Conv/Linear layer is left alone ({why})")
     ctx = PruneContext(work, layers, x, y, keep_counts(layers, config.sparsity), config, journal, progress)
     masks, facts = METHOD_FUNCTIONS[config.method](ctx)
     refinement = None
@@ -142,8 +143,7 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
             finetune(work, x, y, config)
     info = {l.name: {"units": l.units, "kept": int(masks[l.name].sum()), **facts.get(l.name, {})} for l in layers}
     exported = export(work, layers, masks, x)
-    for layer in prunable_layers(work, x)[0]:  # the masks, for good, on the returned copy
-        layer.mask_point.register_forward_hook(_mask_hook(torch.as_tensor(masks[layer.name])))
+    add_masks(work, layers, masks)  # for good, on the returned copy
     return PruneResult(work.eval(), masks, exported, config, info, left, refinement, seconds)
 
 
