@@ -73,12 +73,13 @@ def plot_metric(rows: list[dict], dense: float | None = None):
 
     fig = Figure(figsize=(6, 4))
     ax = fig.add_subplot()
+    methods = list(dict.fromkeys(r["method"] for r in rows))
     for epochs in sorted({r["finetune_epochs"] for r in rows}):
-        for m in dict.fromkeys(r["method"] for r in rows):
+        for i, m in enumerate(methods):
             pts = sorted((r["sparsity"], r["value"]) for r in rows if r["method"] == m and r["finetune_epochs"] == epochs)
             if pts:
                 label = m if not epochs else f"{m} +ft{epochs}"
-                ax.plot(*zip(*pts), "o-" if not epochs else "s--", label=label, ms=4)
+                ax.plot(*zip(*pts), "o-" if not epochs else "s--", color=f"C{i}", label=label, ms=4)
     if dense is not None:
         ax.axhline(dense, color="k", lw=0.8, ls=":", label="dense")
     ax.set_xlabel("sparsity (fraction of units removed per layer)")
