@@ -217,6 +217,13 @@ def test_every_method_prunes_to_the_same_counts(method):
         assert result.refinement.value >= result.refinement.start_value
 
 
+def test_prune_sends_k_hot_cqms_to_a_cqm_sampler():
+    x, y = conv_data()
+    result = prune(conv_net(), (x, y), PruneConfig(sparsity=0.5, exact_k="cqm"), sampler=dimod.ExactCQMSolver())
+    assert {n: int(m.sum()) for n, m in result.masks.items()} == {"0": 3, "3": 4, "7": 5}
+    assert all(f["path"] == "cqm" and f["repaired_flips"] == 0 for f in result.layers.values())
+
+
 def test_a_rerun_on_the_same_journal_reuses_every_record(tmp_path):
     calls = []
 

@@ -43,6 +43,7 @@ class PruneContext:
     config: PruneConfig
     journal: object = None
     progress: Callable[[str, int], None] | None = None
+    sampler: object = None
     _scores: dict | None = None
 
     @property
@@ -81,7 +82,7 @@ def _qubo(ctx: PruneContext, weights: dict):
             name = group[0].name if cfg.scope == "layer" else "all"
             step = name if cfg.rounds == 1 else f"{name}/round-{r}"
             kept = keep_exactly(pruning_qubo(imp, block_diag(*blocks), 1.0), imp, target, cfg.solver,
-                                path=cfg.exact_k, journal=ctx.journal, journal_config=cfg, step=step,
+                                path=cfg.exact_k, sampler=ctx.sampler, journal=ctx.journal, journal_config=cfg, step=step,
                                 steps=cfg.capacity_steps)
             state = _at_least_one_each(kept.state.astype(bool), [a.size for a in alive], imp)
             for l, a, part in zip(group, alive, np.split(state, np.cumsum([a.size for a in alive])[:-1])):

@@ -104,7 +104,7 @@ def keep_counts(layers, sparsity: float) -> dict:
 @register_handler(PruneConfig)
 def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
                 evaluate: Callable[[nn.Module], float] | None = None, journal=None,
-                progress: Callable[[str, int], None] | None = None) -> PruneResult:
+                progress: Callable[[str, int], None] | None = None, sampler=None) -> PruneResult:
     """Prune the output units of ``model``'s Conv/Linear layers (``model`` is left untouched).
 
     Args:
@@ -116,6 +116,8 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
         journal: a :class:`annealq.records.Journal`: every QUBO answer is recorded (workflow
             ``prune``, steps ``<layer>/capacity-<t>``) and a rerun reuses them.
         progress: called as ``progress(stage, 1)`` after each layer solved / unit removed.
+        sampler: a dimod sampler instance instead of ``config.solver.route`` (for example
+            ``dwave.system.LeapHybridCQMSampler()`` with ``exact_k="cqm"``).
     """
     x, y = _data(data)
     if config.method == "qubo-refined" and evaluate is None:
@@ -126,7 +128,8 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
     if not layers:
         why = "; ".join(f"{name}: {reason}" for name, reason in left)
         raise ValueError(f"{type(model).__name__} has nothing to prune: every Conv/Linear layer is left alone ({why})")
-    ctx = PruneContext(work, layers, x, y, keep_counts(layers, config.sparsity), config, journal, progress)
+    ctx = PruneContext(work, layers, x, y, keep_counts(layers, config.sparsity), config, journal, progress,
+                       sampler)
     masks, facts = METHOD_FUNCTIONS[config.method](ctx)
     refinement = None
     if config.method == "qubo-refined":
