@@ -32,7 +32,7 @@ def _importance(text: str) -> dict:
 @click.option("--methods", default="qubo,qubo-refined,taylor-greedy,l1,l1-qubo,taylor-topk,random", show_default=True)
 @click.option("--route", default="sa", show_default=True, help="where the pruning QUBOs go (annealq routes)")
 @click.option("--exact-k", type=click.Choice(["capacity", "cqm", "penalty"]), default="capacity", show_default=True)
-@click.option("--importance", default="fisher=0.5,l1=0.5", show_default=True, help="criterion=weight over taylor, fisher, l1")
+@click.option("--importance", default="fisher=1", show_default=True, help="criterion=weight over taylor, fisher, l1")
 @click.option("--redundancy", default=0.1, show_default=True, help="weight of the activation-similarity term")
 @click.option("--refine", type=click.Choice(["swap", "tt"]), default="swap", show_default=True)
 @click.option("--refine-budget", default=40, show_default=True, help="true-metric evaluations of qubo-refined")

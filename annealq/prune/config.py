@@ -20,8 +20,8 @@ from annealq.prune.scores import SIMILARITIES, check_weights
 from annealq.samplers.config import (Config, SolverConfig, check_choice, check_count, check_positive, check_seed)
 
 METHODS = ("qubo", "qubo-refined", "taylor-greedy", "l1", "l1-qubo", "taylor-topk", "random")
-#: chosen on the held-out splits of both tasks (benchmarks/results/prune_*.json): Taylor alone ranks worse
-DEFAULT_IMPORTANCE = {"fisher": 0.5, "l1": 0.5}
+#: chosen on the held-out splits of both tasks (benchmarks/results/prune_selection.json)
+DEFAULT_IMPORTANCE = {"fisher": 1.0}
 
 
 @dataclass(frozen=True)
