@@ -224,14 +224,16 @@ def test_prune_sends_k_hot_cqms_to_a_cqm_sampler():
     assert all(f["path"] == "cqm" and f["repaired_flips"] == 0 for f in result.layers.values())
 
 
-def test_a_rerun_on_the_same_journal_reuses_every_record(tmp_path):
-    calls = []
+def test_an_interrupted_run_resumes_from_its_records_and_equals_an_uninterrupted_one(tmp_path):
+    calls, fail_at = [], []
 
     class Counting(dimod.Sampler):
         parameters = {"num_reads": [], "seed": []}
         properties = {}
 
         def sample(self, bqm, **kw):
+            if fail_at and len(calls) == fail_at[0]:
+                raise KeyboardInterrupt
             calls.append(1)
             from dwave.samplers import SimulatedAnnealingSampler
             return SimulatedAnnealingSampler().sample(bqm, **kw)
@@ -240,16 +242,21 @@ def test_a_rerun_on_the_same_journal_reuses_every_record(tmp_path):
     x, y = conv_data()
     model = trained_bn(conv_net(), x)
     config = PruneConfig(sparsity=0.3, rounds=2, solver=SolverConfig(route="counting-test", num_reads=3))
-    with Journal(tmp_path) as journal:
-        first = prune(model, (x, y), config, journal=journal)
-    solved = len(calls)
-    with Journal(tmp_path) as journal:
-        again = prune(model, (x, y), config, journal=journal)
+    with Journal(tmp_path / "whole") as journal:
+        whole = prune(model, (x, y), config, journal=journal)
+    total = len(calls)
+    calls.clear()
+    fail_at.append(total // 2)
+    with Journal(tmp_path / "cut") as journal, pytest.raises(KeyboardInterrupt):
+        prune(model, (x, y), config, journal=journal)
+    fail_at.clear()
+    with Journal(tmp_path / "cut") as journal:
+        resumed = prune(model, (x, y), config, journal=journal)
         steps = {r["step"] for r in journal.records(workflow="prune")}
-    assert solved > 0 and len(calls) == solved
-    assert all(np.array_equal(first.masks[n], again.masks[n]) for n in first.masks)
+    assert total > 2 and len(calls) == total  # half before the cut, only the other half after it
+    assert all(np.array_equal(whole.masks[n], resumed.masks[n]) for n in whole.masks)
     assert any(s.startswith("3/round-2/capacity-") for s in steps)
-    assert {n: int(m.sum()) for n, m in again.masks.items()} == {"0": 4, "3": 6, "7": 7}
+    assert {n: int(m.sum()) for n, m in resumed.masks.items()} == {"0": 4, "3": 6, "7": 7}
 
 
 def test_bad_input_gets_a_clear_error():
