@@ -364,5 +364,13 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
     click.echo(f"\ntables: {paths['csv']}, {paths['json']}  figures: {', '.join(map(str, figures))}")
 
 
+def _add_workflow_commands():
+    from annealq.prune.cli import prune_command
+
+    main.add_command(prune_command)
+
+
+_add_workflow_commands()
+
 if __name__ == "__main__":
     main()
