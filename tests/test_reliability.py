@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -230,3 +231,34 @@ def test_kill_9_at_several_points_then_resume_equals_an_uninterrupted_run(refere
     assert result.exit_code == 0, result.output
     assert states(out) == states(reference)
     blobs_match_rows(out)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float32", "float64"])
+def test_models_of_every_float_dtype_quantize_and_stay_untouched(dtype):
+    import torch
+
+    import annealq
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(6, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2)).to(
+        getattr(torch, dtype)).train()
+    before = [p.detach().clone() for p in model.parameters()]
+    result = annealq.quantize(model, torch.rand(64, 6), annealq.QuantConfig(bits=2, route="exact"))
+    assert all(p.dtype == getattr(torch, dtype) for p in result.model.parameters())
+    assert model.training and all(m.training for m in model.modules())  # the user's mode is kept
+    assert all(torch.equal(a, b) for a, b in zip(before, model.parameters()))
+    for layer in result.layers:  # written back on the grid, in the model's dtype
+        ints = layer.quantization.integers()
+        assert np.abs(ints["weight_int"]).max() <= 2
+
+
+@pytest.mark.parametrize("calibration, words", [(None, "numbers"), ("abc", "numbers"), ([], "empty")])
+def test_bad_calibration_data_is_one_clear_error(calibration, words):
+    import torch
+
+    import annealq
+
+    with pytest.raises(ValueError, match=words):
+        annealq.quantize(torch.nn.Linear(3, 2), calibration, annealq.QuantConfig(bits=2))
+    with pytest.raises(TypeError, match="Journal"):
+        annealq.quantize(torch.nn.Linear(3, 2), torch.rand(4, 3), annealq.QuantConfig(bits=2), journal="dir")

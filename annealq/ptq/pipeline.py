@@ -115,6 +115,18 @@ def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantCon
         executor: a ``concurrent.futures.Executor`` (for example a Dask client's) for the
             per-neuron solving.
     """
+    if journal is not None and not hasattr(journal, "step"):
+        raise TypeError(f"journal must be an annealq.records.Journal (or None), got {type(journal).__name__}: "
+                        f"pass Journal(run_dir)")
+    modes = {m: m.training for m in model.modules()}
+    try:
+        return _quantize(model, calibration, config, progress, journal, executor)
+    finally:  # the user's model is left exactly as it was, its mode included
+        for m, training in modes.items():
+            m.train(training)
+
+
+def _quantize(model, calibration, config, progress, journal, executor) -> QuantizationResult:
     float_model = model
     quantized = copy.deepcopy(model).eval()
     targets = quantizable_layers(quantized)
@@ -122,7 +134,9 @@ def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantCon
         raise ValueError(f"{type(model).__name__} has no nn.Linear, nn.Conv1d or nn.Conv2d layer: annealq quantizes "
                          f"those (other layers pass through); passed-through layers: {passed_through(model)}")
     originals = dict(quantizable_layers(float_model))
-    x = as_tensor(calibration)
+    # the model's own precision runs the forward passes; Gram matrices and solving are float64
+    x = as_tensor(calibration, dtype=next((p.dtype for p in model.parameters() if p.is_floating_point()),
+                                          torch.float32))
     try:
         targets, unused = forward_order(quantized, targets, x[:2])
     except RuntimeError as err:
