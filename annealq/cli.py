@@ -72,8 +72,10 @@ def _spends_qpu_time(route: str) -> bool:
               help="seed of the annealers (default: --seed)")
 @click.option("--levels", default=2, show_default=True, help="candidate levels per weight in the QUBO (2, 4, 8)")
 @click.option("--scale", default="absmax", show_default=True, help="per-channel scale: mse or absmax")
-@click.option("--num-reads", type=click.IntRange(min=1), default=20, show_default=True)
-@click.option("--num-sweeps", type=click.IntRange(min=1), default=1000, show_default=True)
+@click.option("--num-reads", type=click.IntRange(min=1), default=None,
+              help="reads per neuron (default: the route's own; sa 20)")
+@click.option("--num-sweeps", type=click.IntRange(min=1), default=None,
+              help="sweeps per read (default: the route's own; sa 1000)")
 @click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
               help="processes for per-neuron routes")
 @click.option("--chain-strength", type=float, default=4.0, show_default=True,
@@ -84,23 +86,44 @@ def _spends_qpu_time(route: str) -> bool:
                                                "Advantage_system4.1)")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="run folder (default: a new runs/<time>); an existing run folder resumes")
+@click.option("--model", "model_file", type=click.Path(dir_okay=False), default=None,
+              help="your model instead of the reference MLP: torch.export (.pt2) or TorchScript file")
+@click.option("--calibration", "calibration_file", type=click.Path(dir_okay=False), default=None,
+              help="with --model: calibration inputs (and optional labels y) as .npy, .npz or .pt")
+@click.option("--eval", "eval_file", type=click.Path(dir_okay=False), default=None,
+              help="with --model: evaluation inputs (and optional labels y); default: the calibration data")
+@click.option("--trust-pickle", is_flag=True, help="allow pickled Python objects in --model/--calibration/--eval "
+              "files (only for files you trust)")
 def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, solver_seed, levels, scale, num_reads,
-             num_sweeps, workers, chain_strength, scheduler, dry_run, profile, out):
-    """Quantize the reference MLP with each method and bit-width; print the table, write the report.
+             num_sweeps, workers, chain_strength, scheduler, dry_run, profile, out, model_file, calibration_file,
+             eval_file, trust_pickle):
+    """Quantize the reference MLP (or --model) with each method and bit-width; print the table, write the report.
 
     Every QUBO neuron answer is recorded in the run folder's journal as it arrives
     (``journal.sqlite``), so running the same command on the same ``--out`` again resumes
     where it stopped.
     """
+    if model_file or calibration_file or eval_file:
+        from annealq.ptq.cli import run_user_model
+
+        run_user_model(model_file, calibration_file, eval_file, out=out or _new_run_dir(), bits=bits, methods=methods,
+                       trust_pickle=trust_pickle, dry_run=dry_run, profile=profile, scheduler=scheduler,
+                       config=dict(route=route, seed=seed if solver_seed is None else solver_seed, levels=levels,
+                                   scale=scale, num_reads=num_reads, num_sweeps=num_sweeps, workers=workers,
+                                   chain_strength=chain_strength))
+        return
     from annealq.data import load_dataset
     from annealq.ptq import QuantConfig
-    from annealq.samplers.router import parse_route
+    from annealq.samplers.errors import RouteError
+    from annealq.samplers.router import parse_route, sampler
 
     bit_list, method_list = _int_list(bits), [m.strip() for m in methods.split(",") if m.strip()]
     if not bit_list or not method_list:
         raise click.UsageError("--bits and --methods need at least one value each, e.g. --bits 4,2 --methods qubo")
     try:
         parse_route(route)
+        if "qubo" in method_list and not dry_run:
+            sampler(route)  # an unknown profile, a missing token: said now, before any folder
         config = QuantConfig(route=route, seed=seed if solver_seed is None else solver_seed, levels=levels,
                              scale=scale, num_reads=num_reads, num_sweeps=num_sweeps, workers=workers,
                              chain_strength=chain_strength)
@@ -111,6 +134,8 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, s
         data = load_dataset(dataset, data_root, seed=seed)
     except (ValueError, FileNotFoundError) as err:
         raise click.UsageError(str(err)) from err
+    except RouteError as err:
+        raise click.ClickException(str(err)) from err
     if calibration_size > len(data.x_train):
         raise click.UsageError(f"--calibration-size {calibration_size} exceeds the {len(data.x_train)} training "
                                f"samples of {dataset}: use at most {len(data.x_train)}")
@@ -138,7 +163,7 @@ def _dry_run(sizes, config, bit_list, profile, heading=None):
             rows = dry_run(mlp(sizes), dataclasses.replace(config, bits=b, method="qubo"), profile=profile)
         except UnknownProfileError as err:
             raise click.UsageError(str(err)) from err
-        click.echo(f"int{b} on {rows[0]['profile']} ({config.num_reads} reads per call), nothing submitted:")
+        click.echo(f"int{b} on {rows[0]['profile']} ({config.solver.num_reads} reads per call), nothing submitted:")
         click.echo(format_dry_run(rows) + "\n")
 
 
@@ -147,6 +172,7 @@ def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, 
     from annealq.ptq.report import format_table, merge_reports, ptq_rows
     from annealq.records import Journal
     from annealq.studies.plots import plot_ptq
+    from annealq.studies.tables import write_json
 
     executor = None
     if scheduler:
@@ -164,7 +190,7 @@ def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, 
                        f"are reused, the others solved again")
         run = {**source, "solver_seed": config.seed, "calibration_size": calibration_size, "model_sizes": sizes,
                "bits": bit_list, "methods": method_list, "config": config.to_dict()}
-        _write_json(run_dir / "run.json", run)
+        write_json(run_dir / "run.json", run)
         model = pretrained_mlp(data, sizes, seed=source["seed"])
         neurons = sum(m.out_features for m in model.modules() if hasattr(m, "out_features"))
         total = neurons * len(bit_list) * method_list.count("qubo")
@@ -178,23 +204,12 @@ def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, 
             solved = bar.n
         click.echo(format_table(rows))
         report = merge_reports(_read_json(run_dir / "report.json", []), rows, config)
-        _write_json(run_dir / "report.json", report)
+        write_json(run_dir / "report.json", report)
         plot_ptq(rows, run_dir / "ptq.png")
         reused = total - solved
         click.echo(f"{solved} neuron QUBOs solved, {reused} reused from the journal "
                    f"({len(journal.records(workflow='ptq')) - before} new records)")
         click.echo(f"report: {run_dir / 'report.json'}  plot: {run_dir / 'ptq.png'}  journal: {journal.path}")
-
-
-def _write_json(path: Path, data) -> None:
-    """Write ``data`` as JSON through a unique temporary file (a crash never leaves half a file)."""
-    import os
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(data, f, indent=1)
-    os.replace(tmp, path)
 
 
 def _read_json(path: Path, default):
@@ -348,6 +363,17 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
                plot_fan_in_limit(rows, folder / "embedding_fan_in.png", fan_in)]
     click.echo(f"\ntables: {paths['csv']}, {paths['json']}  figures: {', '.join(map(str, figures))}")
 
-from annealq.qnn.cli import train_qnn_command  # noqa: E402
 
-main.add_command(train_qnn_command)
+def _add_workflow_commands():
+    from annealq.prune.cli import prune_command
+
+    main.add_command(prune_command)
+    from annealq.qnn.cli import train_qnn_command
+
+    main.add_command(train_qnn_command)
+
+
+_add_workflow_commands()
+
+if __name__ == "__main__":
+    main()

@@ -85,6 +85,10 @@ class UnknownProfileError(ValueError):
     """No hardware profile has the requested name; the message lists the known ones."""
 
 
+class ProfileError(ValueError):
+    """A profile file that cannot be used; the message names the file and the field."""
+
+
 def profiles_dir() -> Path:
     """The folder holding the shipped ``*.json`` profiles.
 
@@ -136,16 +140,27 @@ def load_profile(name_or_path: "str | os.PathLike[str]") -> "HardwareProfile":
 
 @lru_cache(maxsize=None)
 def _load_path(path: str) -> "HardwareProfile":
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    return HardwareProfile.from_dict(data, path=path)
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except json.JSONDecodeError as err:
+        raise ProfileError(f"hardware profile {path} is not valid JSON (line {err.lineno}: {err.msg}): "
+                           f"fix the file or regenerate it") from None
+    try:
+        return HardwareProfile.from_dict(data, path=path)
+    except KeyError as err:
+        raise ProfileError(f"hardware profile {path} lacks the field {err.args[0]!r}: compare it with a shipped "
+                           f"profile ({profiles_dir()})") from None
+    except (TypeError, ValueError) as err:
+        raise ProfileError(f"hardware profile {path}: {err}") from None
 
 
 def _pair(value, name):
     if value is None:
         return None
-    if len(value) != 2 or not value[0] <= value[1]:
-        raise ValueError(f"{name} must be a [low, high] pair, got {value!r}")
+    if (len(value) != 2 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v == v
+                                   for v in value) or not value[0] <= value[1]):
+        raise ValueError(f"{name} must be a [low, high] pair of numbers, got {value!r}")
     return (value[0], value[1])
 
 
@@ -191,6 +206,12 @@ class HardwareProfile:
     _lock: Any = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def __post_init__(self):
+        if isinstance(self.num_qubits, bool) or not isinstance(self.num_qubits, int) or self.num_qubits < 1:
+            raise ValueError(f"num_qubits must be a positive integer, got {self.num_qubits!r}")
+        if not self.topology_shape or any(int(s) < 1 for s in self.topology_shape):
+            raise ValueError(f"topology shape must be positive integers, got {self.topology_shape!r}")
+        if not (self.default_annealing_time > 0):
+            raise ValueError(f"default_annealing_time must be positive, got {self.default_annealing_time!r}")
         if self.topology_type not in _TOPOLOGIES:
             raise ValueError(f"topology type must be one of {_TOPOLOGIES}, "
                              f"got {self.topology_type!r}")

@@ -16,23 +16,51 @@ Example:
 """
 from __future__ import annotations
 
-from typing import Callable
+from typing import Callable, Hashable
 
-_HANDLERS: dict[type, Callable] = {}
+
+class Registry:
+    """Functions by key, added with :meth:`register` (a call or a decorator).
+
+    >>> methods = Registry("PTQ method")
+    >>> _ = methods.register("rtn", round)
+    >>> methods.get("gptq")
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown PTQ method 'gptq': use one of ['rtn']
+    """
+
+    def __init__(self, what: str):
+        self.what, self.items = what, {}
+
+    def register(self, key: Hashable, fn: Callable | None = None):
+        def add(f):
+            self.items[key] = f
+            return f
+        return add if fn is None else add(fn)
+
+    def names(self) -> list:
+        return sorted(self.items)
+
+    def get(self, key) -> Callable:
+        try:
+            return self.items[key]
+        except KeyError:
+            raise ValueError(f"unknown {self.what} {key!r}: use one of {self.names()}") from None
+
+
+_HANDLERS = Registry("workflow config")
 
 
 def register_handler(config_type: type, fn: Callable | None = None):
     """Make ``fn`` (or the decorated function) run configs of ``config_type``."""
-    def add(f):
-        _HANDLERS[config_type] = f
-        return f
-    return add if fn is None else add(fn)
+    return _HANDLERS.register(config_type, fn)
 
 
 def handler(config) -> Callable:
     """The handler of ``config``'s type (or of its nearest registered base class)."""
     for kind in type(config).__mro__:
-        if kind in _HANDLERS:
-            return _HANDLERS[kind]
-    names = ", ".join(sorted(k.__name__ for k in _HANDLERS))
+        if kind in _HANDLERS.items:
+            return _HANDLERS.items[kind]
+    names = ", ".join(sorted(k.__name__ for k in _HANDLERS.items))
     raise TypeError(f"no workflow handles a config of type {type(config).__name__}: pass one of {names}")

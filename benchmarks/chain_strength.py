@@ -20,7 +20,6 @@ import numpy as np
 import torch
 from dwave.samplers import SimulatedAnnealingSampler
 
-from annealq.compile.bqm import neuron_bqm
 from annealq.data import load_dataset
 from annealq.embedding import chain_strength_policy
 from annealq.formulations import Grid, bias_grid, rounding_problem
@@ -45,7 +44,7 @@ def main():
         inputs = np.asarray(layer_inputs(model, layer, x), dtype=float)
         w, b = layer.weight.detach().double().numpy(), layer.bias.detach().double().numpy()
         problem = rounding_problem(w, b, inputs, weight_grid=Grid.fit(w, 4), bias_grid=bias_grid(b))
-        bqms = [neuron_bqm(problem, i) for i in range(min(NEURONS, problem.num_neurons))]
+        bqms = [problem.qubo.bqm(i) for i in range(min(NEURONS, problem.num_neurons))]
         sa = [SimulatedAnnealingSampler().sample(q, num_reads=READS, num_sweeps=SWEEPS, seed=i).first.energy
               for i, q in enumerate(bqms)]
         for prefactor in PREFACTORS:

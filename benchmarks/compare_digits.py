@@ -20,11 +20,11 @@ import time
 import warnings
 from pathlib import Path
 
-from annealq.config import QuantConfig
+from annealq.ptq import QuantConfig
 from annealq.data import load_dataset
 from annealq.nn.models import pretrained_mlp
-from annealq.nn.quantize import quantize
-from annealq.records import RunStore
+from annealq.ptq.pipeline import quantize
+from annealq.records import Journal
 from annealq.studies.compare import compare_run, format_report, save_report
 from annealq.studies.plots import plot_compare
 
@@ -44,7 +44,7 @@ def main():
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # precision notes stay in the records
-        quantize(model, data.x_train[:256], config, store=RunStore(RUN))
+        quantize(model, data.x_train[:256], config, journal=Journal(RUN))
     print(f"recorded {RUN} in {time.perf_counter() - start:.0f} s", flush=True)
 
     start = time.perf_counter()

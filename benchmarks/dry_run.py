@@ -15,9 +15,9 @@ import json
 import time
 from pathlib import Path
 
-from annealq.config import QuantConfig
+from annealq.ptq import QuantConfig
 from annealq.profiles import list_profiles
-from annealq.samplers.dryrun import dry_run, format_dry_run
+from annealq.ptq.dryrun import dry_run, format_dry_run
 
 OUT = Path(__file__).parent / "results"
 SHAPES = {"digits 64-128-64-10": [(64, 128), (128, 64), (64, 10)], "784-128-10": [(784, 128), (128, 10)]}

@@ -1,41 +1,62 @@
-"""Reproduce the post-training quantization table on the digits MLP, and the choices behind it.
+"""Reproduce the post-training quantization tables on digits (MLP and CNN), and the choices behind them.
 
-Prints and saves (benchmarks/results/ptq_digits.json and .png):
-1. the main table: rtn, gptq, qubo at bits 8, 4, 3, 2, 1 (256 calibration samples, defaults);
-2. the default scale: qubo and gptq with ``mse`` and ``absmax`` scales at bits 4..1;
-3. solver gap: per layer, the default ``sa`` route's summed energy against a long multi-start
+Prints and saves (benchmarks/results/ptq_digits.json, ptq_digits.png, ptq_digits_cnn.png):
+1. the main tables: rtn, gptq, qubo at bits 8, 4, 3, 2, 1 (256 calibration samples, defaults),
+   on the MLP and on the reference CNN (``annealq.nn.models.pretrained_cnn``);
+2. (``--extras``) the default scale: qubo and gptq with ``mse`` and ``absmax`` scales at bits 4..1;
+3. (``--extras``) solver gap: per layer, the default ``sa`` route's summed energy against a long multi-start
    tabu run on the same problems (float inputs, so both solve identical QUBOs);
-4. calibration size: qubo at 64, 256 and 1024 samples.
+4. (``--extras``) calibration size: qubo at 64, 256 and 1024 samples.
 
-Run: ``python benchmarks/ptq_digits.py`` (about 10 minutes on 2 cores).
+Run: ``python benchmarks/ptq_digits.py [--extras]``; sections not run keep their saved results.
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 from pathlib import Path
 
-from annealq.config import QuantConfig
 from annealq.data import load_dataset
-from annealq.nn.models import accuracy, pretrained_mlp
-from annealq.nn.quantize import quantize
+from annealq.nn.models import accuracy, pretrained_cnn, pretrained_mlp
+from annealq.ptq import QuantConfig, quantize
+from annealq.ptq.report import format_table, ptq_rows
 from annealq.studies.plots import plot_ptq
-from annealq.studies.ptq import format_table, ptq_rows
 
 OUT = Path(__file__).parent / "results"
 
 
 def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--extras", action="store_true", help="also the scale, solver-gap and calibration studies")
+    parser.add_argument("--models", default="mlp,cnn")
+    parser.add_argument("--bits", default="8,4,3,2,1", help="bit-widths; rows of a partial run replace the saved ones")
+    parser.add_argument("--methods", default="rtn,gptq,qubo")
+    args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     data = load_dataset("digits")
     model = pretrained_mlp(data)
     cal = data.x_train[:256]
-    results = {}
+    saved = OUT / "ptq_digits.json"
+    results = json.loads(saved.read_text()) if saved.exists() else {}
 
-    rows = ptq_rows(model, data, on_row=lambda r: print(f"  {r['method']} int{r['bits']} done", flush=True))
-    print("\n## PTQ on digits (MLP 64-128-64-10, 256 calibration samples)\n" + format_table(rows))
-    results["table"] = rows
-    plot_ptq(rows, OUT / "ptq_digits.png")
+    for name, build, key, plot in (("mlp", pretrained_mlp, "table", "ptq_digits.png"),
+                                   ("cnn", pretrained_cnn, "cnn_table", "ptq_digits_cnn.png")):
+        if name not in args.models.split(","):
+            continue
+        rows = ptq_rows(build(data), data, methods=args.methods.split(","), bits=map(int, args.bits.split(",")),
+                        on_row=lambda r: print(f"  {name} {r['method']} int{r['bits']} {100 * r['accuracy']:.2f}%",
+                                               flush=True))
+        latest = json.loads(saved.read_text()) if saved.exists() else {}  # another run may have saved a table
+        new = {(r["method"], r["bits"]): r for r in rows}
+        rows = [new.pop((r["method"], r["bits"]), r) for r in latest.get(key, [])] + list(new.values())
+        print(f"\n## PTQ on digits ({name}, 256 calibration samples)\n" + format_table(rows))
+        results[key] = rows
+        plot_ptq(rows, OUT / plot)
+        saved.write_text(json.dumps({**latest, key: rows}, indent=1, default=float))
+    if not args.extras:
+        print(f"\nsaved {saved}")
+        return
 
     scale_rows = []
     for bits in (4, 3, 2, 1):
@@ -51,7 +72,7 @@ def main():
 
     gap_rows = []
     for bits in (4, 2, 1):
-        base = QuantConfig(bits=bits, inputs="float")
+        base = QuantConfig(bits=bits, inputs="float", scale_refits=0)
         default = quantize(model, cal, base)
         long = quantize(model, cal, dataclasses.replace(base, route="tabu", num_reads=16))
         for d, ref in zip(default.layers, long.layers):
@@ -75,8 +96,8 @@ def main():
         f"N={r['calibration_size']:<5} int{r['bits']} acc {100 * r['accuracy']:.2f}%" for r in cal_rows))
     results["calibration"] = cal_rows
 
-    (OUT / "ptq_digits.json").write_text(json.dumps(results, indent=1, default=float))
-    print(f"\nsaved {OUT / 'ptq_digits.json'} and {OUT / 'ptq_digits.png'}")
+    saved.write_text(json.dumps(results, indent=1, default=float))
+    print(f"\nsaved {saved}")
 
 
 if __name__ == "__main__":

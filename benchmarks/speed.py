@@ -8,20 +8,21 @@ ratios to the naive path:
 
 - ``naive``: one dimod BQM and one ``SimulatedAnnealingSampler`` call per neuron, 10 reads
   x 1000 sweeps, its default schedule; the best read of each neuron, nothing else;
-- ``batched``: ``solve_layer(problem, "batched")``, the whole layer at once, 10 reads a
-  neuron warm-started from round-to-nearest, the route's own budget (``NUM_SWEEPS`` = 100
-  sweeps, then its tabu search of at least 2000 steps and a descent; timed from the float
-  weights, round-to-nearest included);
-- ``parallel``: ``solve_layer(problem, "sa", workers=os.cpu_count())``, the naive path's
+- ``batched``: ``annealq.solve(problem, config=SolverConfig(route="batched"))``, the whole
+  layer at once, warm-started from round-to-nearest, the route's own budget (``NUM_SWEEPS``
+  sweeps and ``default_reads`` reads, then its tabu search and a descent; timed from the
+  float weights, round-to-nearest included);
+- ``parallel``: ``annealq.solve`` on route ``sa`` with ``workers=os.cpu_count()``, the naive path's
   sampler and budget per neuron over worker processes, then the usual polish;
 - ``gptq``: GPTQ on the same grids and Gram matrix.
 
 Saved to benchmarks/results/speed.json as rows with keys case, bits, method, seconds,
-recon_error (and speedup_vs_naive, error_vs_naive).
+recon_error (and speedup_vs_naive, error_vs_naive, vs_gptq_seconds; cpu_seconds and vs_gptq_cpu:
+process CPU time, which other processes on a shared machine disturb less than wall time).
 
 Run: ``python benchmarks/speed.py`` (the naive and parallel paths dominate: 18 minutes on
 2 cores); ``--quick`` times 16 neurons of the naive path per layer and scales
-its seconds up (no naive error then).
+its seconds up (no naive error then); ``--methods batched,gptq`` runs only those.
 """
 from __future__ import annotations
 
@@ -35,14 +36,12 @@ import numpy as np
 import torch
 from dwave.samplers import SimulatedAnnealingSampler
 
-from annealq.compile import neuron_bqm
 from annealq.data import load_dataset
 from annealq.formulations import Grid, bias_grid, rounding_problem
-from annealq.methods import gptq
 from annealq.nn.models import mlp, pretrained_mlp
 from annealq.nn.modules import layer_inputs, linear_layers
-from annealq.samplers.batched import NUM_SWEEPS
-from annealq.samplers.layer import solve_layer
+from annealq.ptq.gptq import gptq
+from annealq.samplers import SolverConfig, solve
 
 OUT = Path(__file__).parent / "results"
 METHODS = ("naive", "batched", "parallel", "gptq")
@@ -68,7 +67,7 @@ def naive(problem, limit=None):
     neurons = range(problem.num_neurons if limit is None else min(limit, problem.num_neurons))
     start = time.perf_counter()
     for i in neurons:
-        bqm = neuron_bqm(problem, i)
+        bqm = problem.qubo.bqm(i)
         ss = sampler.sample(bqm, num_reads=READS, num_sweeps=SWEEPS, seed=i)
         energies.append(float(ss.first.energy))
     seconds = (time.perf_counter() - start) * problem.num_neurons / len(neurons)
@@ -79,59 +78,78 @@ def naive(problem, limit=None):
 
 def batched(problem, grids):
     rtn = problem.encode(np.hstack([g.quantize(problem.target[:, j:j + 1]) for j, g in enumerate(grids)]))
-    answers = solve_layer(problem, "batched", num_reads=READS, num_sweeps=NUM_SWEEPS, seed=0,
-                          warm_starts=rtn[:, None])
+    answers = solve(problem, config=SolverConfig(route="batched", seed=0), warm_starts=rtn[:, None])
     return sum(a.energy for a in answers)
 
 
 def parallel(problem):
-    answers = solve_layer(problem, "sa", num_reads=READS, num_sweeps=SWEEPS, seed=0, workers=os.cpu_count())
+    answers = solve(problem, config=SolverConfig(route="sa", num_reads=READS, num_sweeps=SWEEPS, seed=0,
+                                                 workers=os.cpu_count()))
     return sum(a.energy for a in answers)
 
 
 def timed(fn):
-    start = time.perf_counter()
+    """Wall seconds and error of ``fn()``; its process CPU seconds go to ``CPU`` (robust to other load)."""
+    start, cpu = time.perf_counter(), time.process_time()
     err = fn()
+    CPU.append(time.process_time() - cpu)
     return time.perf_counter() - start, float(err)
 
 
-def run_case(case, model, x, bits, quick):
-    totals = {m: [0.0, 0.0] for m in METHODS}
+CPU: list[float] = []
+
+
+def run_case(case, model, x, bits, quick, methods=METHODS):
+    totals = {m: [0.0, 0.0] for m in methods}
+    cpu_totals = dict.fromkeys(methods, 0.0)
     for name, problem, grids in layer_problems(model, x, bits):
-        results = {
-            "naive": naive(problem, 16 if quick else None),
-            "batched": timed(lambda: batched(problem, grids)),
-            "parallel": timed(lambda: parallel(problem)),
-            "gptq": timed(lambda: problem.errors(gptq(problem.target, problem.gram, grids)).sum()),
+        runs = {
+            "naive": lambda: naive(problem, 16 if quick else None),
+            "batched": lambda: timed(lambda: batched(problem, grids)),
+            "parallel": lambda: timed(lambda: parallel(problem)),
+            "gptq": lambda: timed(lambda: problem.errors(gptq(problem.target, problem.gram, grids)).sum()),
         }
+        results, cpu = {}, {}
+        for m in methods:
+            results[m] = runs[m]()
+            cpu[m] = CPU[-1] if m != "naive" else float("nan")
         print(f"  {case} int{bits} layer {name} ({problem.num_neurons} x {problem.num_variables}): "
               + ", ".join(f"{m} {s:.1f} s / {e:.6g}" for m, (s, e) in results.items()), flush=True)
         for m, (sec, err) in results.items():
+            cpu_totals[m] += cpu[m]
             totals[m][0] += sec
             totals[m][1] += err
-    base_sec, base_err = totals["naive"]
+    base_sec, base_err = totals.get("naive", (float("nan"), float("nan")))
     rows = []
     for m, (sec, err) in totals.items():
         rows.append({"case": case, "bits": bits, "method": m, "seconds": sec, "recon_error": err,
                      "speedup_vs_naive": base_sec / sec,
                      "error_vs_naive": err / base_err if np.isfinite(base_err) else float("nan")})
     for r in rows:
+        r["vs_gptq_seconds"] = r["seconds"] / totals["gptq"][0] if "gptq" in totals else float("nan")
+        r["cpu_seconds"] = cpu_totals[r["method"]]
+        r["vs_gptq_cpu"] = r["cpu_seconds"] / cpu_totals["gptq"] if "gptq" in totals else float("nan")
         print(format_row(r), flush=True)
     return rows
 
 
 def format_row(r):
     return (f"{r['case']:<11} int{r['bits']}  {r['method']:<9} {r['seconds']:9.2f} {r['recon_error']:12.6g} "
-            f"{r['speedup_vs_naive']:9.1f}x {r['error_vs_naive']:12.4f}")
+            f"{r['speedup_vs_naive']:9.1f}x {r['error_vs_naive']:12.4f} {r['vs_gptq_seconds']:9.1f}x "
+            f"{r['cpu_seconds']:8.2f} {r['vs_gptq_cpu']:9.1f}x")
 
 
-HEADER = f"{'case':<11} bits  {'method':<9} {'seconds':>9} {'recon_error':>12} {'speedup':>10} {'err/naive':>12}"
+HEADER = f"{'case':<11} bits  {'method':<9} {'seconds':>9} {'recon_error':>12} {'speedup':>10} {'err/naive':>12} {'x gptq':>10} {'cpu s':>8} {'cpu x gptq':>10}"
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="time 16 naive neurons per layer and extrapolate")
+    parser.add_argument("--methods", default=",".join(METHODS), help="comma-separated subset of " + ",".join(METHODS))
+    parser.add_argument("--cases", default="784-128-10,digits")
+    parser.add_argument("--out", default="speed.json", help="file name under benchmarks/results")
     args = parser.parse_args()
+    methods = [m for m in args.methods.split(",") if m]
     rng = np.random.default_rng(0)
     torch.manual_seed(0)
     wide = mlp((784, 128, 10))
@@ -141,13 +159,16 @@ def main():
     cases = [("784-128-10", wide, rng.uniform(0, 1, size=(10_000, 784)))]
     digits = load_dataset("digits")
     cases.append(("digits", pretrained_mlp(digits), digits.x_train[:256]))
+    cases = [c for c in cases if c[0] in args.cases.split(",")]
     start = time.perf_counter()
-    rows = [r for case, model, x in cases for bits in (4, 2) for r in run_case(case, model, x, bits, args.quick)]
-    print(f"\n## Layer solving speed ({os.cpu_count()} CPUs, {time.perf_counter() - start:.0f} s in all)\n")
+    rows = [r for case, model, x in cases for bits in (4, 2) for r in run_case(case, model, x, bits, args.quick, methods)]
+    load = os.getloadavg()[0]
+    print(f"\n## Layer solving speed ({os.cpu_count()} CPUs, load {load:.1f}, {time.perf_counter() - start:.0f} s "
+          f"in all)\n")
     print(HEADER + "\n" + "-" * len(HEADER) + "\n" + "\n".join(format_row(r) for r in rows))
     OUT.mkdir(parents=True, exist_ok=True)
-    (OUT / "speed.json").write_text(json.dumps(rows, indent=1))
-    print(f"saved {OUT / 'speed.json'}")
+    (OUT / args.out).write_text(json.dumps(rows, indent=1))
+    print(f"saved {OUT / args.out}")
 
 
 if __name__ == "__main__":

@@ -8,10 +8,9 @@ import dimod.testing
 import numpy as np
 import pytest
 
-from annealq.compile.bqm import neuron_bqm
 from annealq.formulations import Grid, bias_grid, rounding_problem
 from annealq.samplers.batched import BatchedAnnealer, _Chains, descend_best, tabu_search
-from annealq.samplers.layer import solve_layer
+from annealq.samplers import SolverConfig, solve
 from annealq.samplers.router import sampler
 
 
@@ -22,7 +21,7 @@ def layer(fan_in: int, bits: int, levels: int, seed: int = 0, neurons: int = 3):
 
 
 def optimum(problem, i: int) -> float:
-    return float(dimod.ExactSolver().sample(neuron_bqm(problem, i)).first.energy)
+    return float(dimod.ExactSolver().sample(problem.qubo.bqm(i)).first.energy)
 
 
 def test_sampler_api():
@@ -40,12 +39,12 @@ class TestOceanBQMs(unittest.TestCase):
 def test_finds_every_neurons_optimum(fan_in, levels, bits):
     p = layer(fan_in, bits, levels, seed=bits)
     assert p.num_variables <= 16
-    sets = BatchedAnnealer().sample_layer(p, num_reads=32, num_sweeps=200, seed=1)
+    sets = BatchedAnnealer().sample_batch(p.qubo, num_reads=32, num_sweeps=200, seed=1)
     assert len(sets) == p.num_neurons
     for i, ss in enumerate(sets):
         assert ss.vartype is dimod.BINARY and list(ss.variables) == list(range(p.num_variables))
         assert ss.first.energy == pytest.approx(optimum(p, i), rel=1e-9, abs=1e-9)
-        bqm = neuron_bqm(p, i)
+        bqm = p.qubo.bqm(i)
         np.testing.assert_allclose(ss.record.energy, bqm.energies(ss), rtol=1e-9, atol=1e-9)
         hot, cold = ss.info["beta_range"]
         assert 0 < hot <= cold and ss.info["seconds"] >= 0
@@ -66,8 +65,8 @@ def test_blocked_field_updates_stay_exact():
 def test_seed_reproducible():
     p = layer(40, 4, 2, seed=3, neurons=4)
     for steps in (None, 0):  # with the tabu search, and without it (reads then still differ by seed)
-        run = lambda seed: BatchedAnnealer().sample_layer(p, num_reads=5, num_sweeps=3, tabu_steps=steps,  # noqa: E731
-                                                          seed=seed)
+        run = lambda seed: BatchedAnnealer().sample_batch(  # noqa: E731
+            p.qubo, num_reads=5, num_sweeps=3, tabu_steps=steps, seed=seed)
         first, again = run(7), run(7)
         for a, b in zip(first, again):
             np.testing.assert_array_equal(a.record.sample, b.record.sample)
@@ -80,7 +79,7 @@ def test_warm_starts_are_never_lost():
     rng = np.random.default_rng(0)
     starts = np.concatenate([p.encode(p.target)[:, None], rng.integers(0, 2, (4, 2, p.num_variables))], axis=1)
     start_energy = p.energies(starts)
-    sets = BatchedAnnealer().sample_layer(p, num_reads=6, num_sweeps=5, seed=0, initial_states=starts)
+    sets = BatchedAnnealer().sample_batch(p.qubo, num_reads=6, num_sweeps=5, seed=0, initial_states=starts)
     for i, ss in enumerate(sets):
         reads = ss.record.energy  # read r started from starts[i, r % 3]
         assert np.all(reads <= start_energy[i, np.arange(6) % 3] + 1e-9)
@@ -109,7 +108,7 @@ def test_sample_keeps_initial_states_and_beta_range():
 
 def test_solve_layer_route():
     p = layer(9, 4, 2, seed=6)
-    answers = solve_layer(p, "batched", num_reads=4, num_sweeps=50, seed=0)
+    answers = solve(p, config=SolverConfig(route="batched", num_reads=4, num_sweeps=50, seed=0))
     assert [a.energy for a in answers] == pytest.approx([optimum(p, i) for i in range(p.num_neurons)])
 
 
@@ -143,8 +142,9 @@ def test_solve_layer_never_worse_than_any_warm_start(num_reads):
     p = layer(30, 2, 2, seed=10, neurons=4)
     rng = np.random.default_rng(4)
     warm = np.concatenate([p.encode(p.target)[:, None], rng.integers(0, 2, (4, 2, p.num_variables))], axis=1)
-    answers = solve_layer(p, "batched", num_reads=num_reads, num_sweeps=2, seed=0, warm_starts=warm)
+    config = SolverConfig(route="batched", num_reads=num_reads, num_sweeps=2, seed=0)
+    answers = solve(p, config=config, warm_starts=warm)
     best_warm = p.energies(warm).min(axis=1)
     for a in answers:
-        assert a.energy <= best_warm[a.neuron] + 1e-9
-        assert a.energy == pytest.approx(float(p.energies(a.state[None, None], [a.neuron])[0, 0]), rel=1e-9)
+        assert a.energy <= best_warm[a.id] + 1e-9
+        assert a.energy == pytest.approx(float(p.energies(a.state[None, None], [a.id])[0, 0]), rel=1e-9)

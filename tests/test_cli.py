@@ -64,9 +64,9 @@ def test_quantize_records_every_neuron_and_resumes(tmp_path, monkeypatch):
     assert first.exit_code == 0, first.output
     run = json.loads((out / "run.json").read_text())
     assert run["model_sizes"] == [64, 128, 64, 10] and run["bits"] == [2] and run["calibration_size"] == 32
-    from annealq.records import RunStore
+    from annealq.records import Journal
 
-    assert len(RunStore(out).records()) == 128 + 64 + 10
+    assert len(Journal(out, read_only=True).records()) == 128 + 64 + 10
     before = json.loads((out / "report.json").read_text())[1]
     again = CliRunner().invoke(main, args)
     assert again.exit_code == 0 and "resuming" in again.output and "202 neuron answers" in again.output

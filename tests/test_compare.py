@@ -18,7 +18,7 @@ from annealq.cli import main
 from annealq.data import Dataset
 from annealq.nn.models import accuracy
 from annealq.profiles import load_profile
-from annealq.records import RunStore
+from annealq.records import Journal
 from annealq.samplers import qpu as qpu_module
 from annealq.studies.compare import (Budget, RunRecordsError, compare_run, format_report, route_seconds,
                                      save_report)
@@ -46,7 +46,7 @@ def record(run_dir, route, profile=None):
     config = annealq.QuantConfig(bits=2, route=route, num_reads=8, num_sweeps=200)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        result = annealq.quantize(model, data.x_train, config, store=RunStore(run_dir))
+        result = annealq.quantize(model, data.x_train, config, journal=Journal(run_dir))
     return model, data, config, result
 
 
@@ -60,7 +60,7 @@ def refuse_qpu_routes(monkeypatch):
 
 
 def check_against_records(report, store, sa_reads):
-    rows = {(r["layer"], r["neuron"]): r for r in store.records()}
+    rows = {(r["step"], r["row"]): r for r in store.records()}
     assert len(report.neurons) == len(rows)
     for n in report.neurons:
         rec = rows[n["layer"], n["neuron"]]
@@ -68,25 +68,25 @@ def check_against_records(report, store, sa_reads):
         assert n["qpu_energy"] == pytest.approx(rec["route_energy"], rel=1e-9, abs=1e-12)
         assert n["polished_energy"] == rec["energy"] and n["problem_hash"] == rec["problem_hash"]
         assert n["best_known"] <= min(n["qpu_energy"], n["sa_energy"], n["sa_x10_energy"], rec["energy"])
-        for key in ("chain_strength", "chain_break_fraction", "max_chain_length", "physical_qubits", "qpu_calls",
-                    "neurons_per_call"):
+        for key in ("chain_strength", "chain_break_fraction", "max_chain_length", "physical_qubits", "qpu_calls"):
             assert n[key] == rec[key]
+        assert n["neurons_per_call"] == rec["rows_per_call"]
         assert n["qpu_reads"] == answer.record.num_occurrences.sum() == json.loads(rec["parameters"])["num_reads"]
         assert n["qpu_seconds"] == pytest.approx(json.loads(rec["timing"])["qpu_access_time"] * 1e-6
-                                                 / (rec["neurons_per_call"] or 1))
+                                                 / (rec["rows_per_call"] or 1))
         hits = answer.record.energy <= n["best_known"] * (1 + 1e-6) + 1e-9
         assert n["qpu_success"] == pytest.approx(answer.record.num_occurrences[hits].sum() / n["qpu_reads"])
         assert (n["sa_reads"], n["sa_x10_reads"]) == (sa_reads, 10 * sa_reads)
     for layer in {r["layer"] for r in report.neurons}:
         summary = next(r for r in report.layers if r["layer"] == layer and r["solver"] == "qpu")
-        recorded = [r["route_energy"] for r in rows.values() if r["layer"] == layer]
+        recorded = [r["route_energy"] for r in rows.values() if r["step"] == layer]
         assert summary["energy"] == pytest.approx(sum(recorded)) and summary["neurons"] == len(recorded)
 
 
 def test_compare_reproduces_a_mock_qpu_record(tmp_path, small_profile, monkeypatch):
     run = tmp_path / "run"
     model, data, config, result = record(run, f"mock-qpu-packed:{small_profile}")
-    store = RunStore(run)
+    store = Journal(run, read_only=True)
     refuse_qpu_routes(monkeypatch)
     report = compare_run(run, model=model, data=data)
     check_against_records(report, store, config.num_reads)
@@ -134,7 +134,7 @@ def test_a_record_through_dwave_sampler_compares_the_same_way(tmp_path, small_pr
     finally:
         qpu_module.leap_qpu.cache_clear()
     assert sent and all(p["auto_scale"] is False for p in sent)
-    store = RunStore(tmp_path / "run")
+    store = Journal(tmp_path / "run", read_only=True)
     assert {r["solved_by"] for r in store.records()} == {"qpu"} and len(store.records()) == 6
 
     config_file = tmp_path / "dwave.conf"  # the copy is compared where no token is configured
@@ -161,9 +161,9 @@ def test_records_of_another_model_are_named(tmp_path, small_profile):
 
 
 def test_recorded_time_is_shared_by_the_neurons_of_a_call():
-    row = {"solved_by": "qpu-packed", "neurons_per_call": 4, "timing": json.dumps({"qpu_access_time": 8000.0})}
+    row = {"solved_by": "qpu-packed", "rows_per_call": 4, "timing": json.dumps({"qpu_access_time": 8000.0})}
     assert route_seconds(row) == pytest.approx(0.002)
-    hybrid = {"solved_by": "hybrid", "neurons_per_call": None,
+    hybrid = {"solved_by": "hybrid", "rows_per_call": None,
               "timing": json.dumps({"run_time": 3e6, "qpu_access_time": 40000.0})}
     assert route_seconds(hybrid) == pytest.approx(3.0)
 
@@ -181,7 +181,7 @@ def test_compare_command(tmp_path, monkeypatch):
     config = annealq.QuantConfig(bits=4, route="mock-qpu:Advantage_system4.1", num_reads=4, num_sweeps=100)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        annealq.quantize(model, data.x_train[:64], config, store=RunStore(run))
+        annealq.quantize(model, data.x_train[:64], config, journal=Journal(run))
     (run / "run.json").write_text(json.dumps({"dataset": "digits", "data_root": None, "seed": 0,
                                               "calibration_size": 64, "model_sizes": [64, 3, 10]}))
     result = CliRunner().invoke(main, ["compare", str(run), "--reads-factor", "3"])
@@ -195,10 +195,10 @@ def test_compare_command(tmp_path, monkeypatch):
 
 def test_compare_names_what_is_missing(tmp_path):
     result = CliRunner().invoke(main, ["compare", str(tmp_path / "nothing")])
-    assert result.exit_code == 2 and "holds no run records" in result.output
+    assert result.exit_code == 1 and "holds no run journal" in result.output
     assert not (tmp_path / "nothing").exists()
     model, data = toy()
     annealq.quantize(model, data.x_train, annealq.QuantConfig(bits=2, route="sa", num_reads=2, num_sweeps=50),
-                     store=RunStore(tmp_path / "local"))
+                     journal=Journal(tmp_path / "local"))
     with pytest.raises(RunRecordsError, match=r"only local-route records \(sa\)"):
         compare_run(tmp_path / "local")

@@ -4,12 +4,12 @@ import math
 import numpy as np
 import pytest
 
-from annealq.config import QuantConfig
+from annealq.ptq import QuantConfig
 from annealq.embedding import clique_embedder, embedding_stats, pack_clique_embeddings
 from annealq.formulations import Grid, bias_grid, rounding_problem
 from annealq.nn.models import mlp
 from annealq.profiles import load_profile
-from annealq.samplers.dryrun import dry_run, format_dry_run, neuron_variables
+from annealq.ptq.dryrun import dry_run, format_dry_run, neuron_variables
 
 PROFILE = "Advantage2_system1"
 SHAPES = [(64, 128), (128, 64), (64, 10)]

@@ -24,7 +24,7 @@ from annealq.embedding import (
     fixed,
     get_chain_break_method,
     largest_clique_size,
-    pack_bqms,
+    pack_embedded,
     pack_clique_embeddings,
     record_chain_info,
     scale_to_profile,
@@ -145,35 +145,27 @@ def test_packing_on_a_damaged_graph_gives_valid_disjoint_cliques(z12, strategy):
     assert all(verify_embedding(emb, nx.complete_graph(9), graph) for emb in embs)
 
 
-def test_packed_answers_unpack_to_the_one_by_one_energies(z12, z12_mock):
-    bqms = [random_qubo(5, seed) for seed in range(3)]
-    bqms[1] = bqms[1].relabel_variables({i: f"v{i}" for i in range(5)}, inplace=False)
-    bqms[2].offset = 2.5
-    embs = pack_clique_embeddings(z12, 5, count=3)
-    packed = pack_bqms(bqms, embs)
-    assert len(packed.bqm) == 15 and len(packed.embedding) == 15
-    # one call on the mock QPU, through the embedding
-    answer = FixedEmbeddingComposite(z12_mock, packed.embedding).sample(
-        packed.bqm, num_reads=5, answer_mode="raw")
-    parts = packed.unpack(answer)
-    assert len(parts) == 3
-    total = np.zeros(len(answer))
-    for bqm, part in zip(bqms, parts):
-        assert set(part.variables) == set(bqm.variables)
-        assert np.allclose(part.record.energy, bqm.energies(part))
-        total += part.record.energy
-        assert part.info["packed_count"] == 3
-    assert np.allclose(total, answer.record.energy)
-    # the packed optimum splits into each problem's own optimum
-    exact = packed.unpack(dimod.ExactSolver().sample(packed.bqm).truncate(1))
-    best = [dimod.ExactSolver().sample(b).first.energy for b in bqms]
-    assert [p.first.energy for p in exact] == pytest.approx(best)
+def test_packed_problems_need_disjoint_qubits():
+    a = dimod.BQM({1: 1.0}, {}, 0.0, "SPIN")
+    with pytest.raises(ValueError, match="disjoint"):
+        pack_embedded([a, dimod.BQM({1: 0.5, 2: 1.0}, {(1, 2): 1.0}, 0.0, "SPIN")])
+    assert pack_embedded([a, dimod.BQM({2: 1.0}, {}, 0.0, "SPIN")]).num_variables == 2
 
 
-def test_pack_bqms_rejects_shared_qubits():
-    a = dimod.BQM({"x": 1.0}, {}, 0.0, "BINARY")
-    with pytest.raises(ValueError):
-        pack_bqms([a, a], [{0: (1,)}, {0: (1, 2)}])
+def test_the_range_check_returns_the_problem_it_embedded(z12):
+    bqm = random_qubo(6, 0)
+    emb = clique_embedder(z12).embed(list(bqm.variables))
+    scaled, report, embedded = scale_to_profile(bqm, z12, embedding=emb, return_embedded=True)
+    from dwave.embedding import embed_bqm
+    from annealq.embedding import used_adjacency
+
+    direct = embed_bqm(scaled, emb, used_adjacency(z12.graph(), emb), chain_strength=report.chain_strength,
+                       smear_vartype=dimod.SPIN)
+    assert set(direct.variables) == set(embedded.variables)
+    for q in direct.variables:
+        assert embedded.linear[q] == pytest.approx(direct.linear[q], rel=1e-9, abs=1e-12)
+    for (p, q), bias in direct.quadratic.items():
+        assert embedded.quadratic[p, q] == pytest.approx(bias, rel=1e-9, abs=1e-12)
 
 
 # -- chains --------------------------------------------------------------------

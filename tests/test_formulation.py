@@ -1,9 +1,7 @@
 """The rounding QUBO: energy == reconstruction error, decomposition, grids."""
-import dimod
 import numpy as np
 import pytest
 
-from annealq.compile import neuron_bqm
 from annealq.formulations import Grid, LayerProblem, augment, bias_grid, rounding_problem
 
 
@@ -26,14 +24,14 @@ def test_energy_plus_constant_is_reconstruction_error(bits, shape, with_bias, le
     xa = augment(x, with_bias)
     target = np.hstack([w, b[:, None]]) if with_bias else w
     for i in range(p.num_neurons):
-        bqm = neuron_bqm(p, i)
+        bqm = p.qubo.bqm(i)
         for v in rng.integers(0, 2, size=(5, p.num_variables)):
             wq = p.decode(v[None], neurons=[i])[0]
             direct = float(((xa @ (target[i] - wq)) ** 2).sum())
             assert bqm.energy(v) == pytest.approx(direct, rel=1e-9, abs=1e-9)
-            # the constant alone is the error of the all-zero state, the rest is the QUBO part
-            quad_only = bqm.energy(v) - bqm.offset
-            assert quad_only + p.offset[i] == pytest.approx(direct, rel=1e-9, abs=1e-9)
+        # the constant alone is the error of the all-zero state (the weights at their lower levels)
+        lower = p.decode(np.zeros((1, p.num_variables)), neurons=[i])[0]
+        assert bqm.offset == pytest.approx(float(((xa @ (target[i] - lower)) ** 2).sum()), rel=1e-9, abs=1e-9)
 
 
 def test_per_neuron_decomposition_sums_to_layer_objective():
@@ -44,7 +42,7 @@ def test_per_neuron_decomposition_sums_to_layer_objective():
     wq = p.decode(v)
     xa = augment(x, True)
     whole = float((((xa @ np.hstack([w, b[:, None]]).T) - xa @ wq.T) ** 2).sum())
-    parts = sum(neuron_bqm(p, i).energy(v[i]) for i in range(p.num_neurons))
+    parts = sum(p.qubo.bqm(i).energy(v[i]) for i in range(p.num_neurons))
     assert parts == pytest.approx(whole, rel=1e-10)
 
 
@@ -126,5 +124,8 @@ def test_bad_problem_input_is_refused():
         LayerProblem(gram=np.eye(2), target=[[np.nan, 0]], base=np.zeros((1, 2)), coeffs=np.ones((1, 2)))
     with pytest.raises(ValueError, match="levels"):
         rounding_problem(np.ones((1, 2)), None, np.ones((3, 2)), weight_grid=Grid(2, [1.0]), levels=3)
-    assert isinstance(neuron_bqm(LayerProblem(gram=np.eye(1), target=[[1.0]], base=[[0.0]], coeffs=[[1.0]]), 0),
-                      dimod.BinaryQuadraticModel)
+    with pytest.raises(ValueError, match="gram"):
+        LayerProblem(gram=np.eye(3), target=[[1.0, 0.0]], base=np.zeros((1, 2)), coeffs=np.ones((1, 2)))
+    with pytest.raises(ValueError, match="variable_weight"):
+        LayerProblem(gram=np.eye(2), target=[[1.0, 0.0]], base=np.zeros((1, 2)), coeffs=np.ones((1, 2)),
+                     variable_weight=[1, 0])

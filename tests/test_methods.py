@@ -3,11 +3,11 @@ import dimod
 import numpy as np
 import pytest
 
-from annealq.compile import neuron_bqm
-from annealq.config import QuantConfig
 from annealq.formulations import Grid, bias_grid, rounding_problem
-from annealq.methods import gptq, quantize_layer
-from annealq.samplers.layer import solve_layer
+from annealq.ptq import QuantConfig, quantize_layer
+from annealq.ptq.layer import refit_scales
+from annealq.ptq.gptq import gptq
+from annealq.samplers import SolverConfig, solve
 
 
 def small_layer(seed, n=4, f=5, samples=60):
@@ -21,9 +21,9 @@ def test_route_reaches_brute_force_optimum(bits, route):
     w, b, x = small_layer(bits, f=5)
     p = rounding_problem(w, b, x, weight_grid=Grid.fit(w, bits), bias_grid=bias_grid(b, 8))
     assert p.num_variables <= 14
-    answers = solve_layer(p, route, num_reads=10, num_sweeps=500, seed=1)
+    answers = solve(p, route, config=SolverConfig(num_reads=10, num_sweeps=500, seed=1))
     for a in answers:
-        exact = dimod.ExactSolver().sample(neuron_bqm(p, a.neuron)).first.energy
+        exact = dimod.ExactSolver().sample(p.qubo.bqm(a.id)).first.energy
         assert a.energy == pytest.approx(exact, rel=1e-9, abs=1e-9)
 
 
@@ -75,16 +75,26 @@ def test_float_target_with_quantized_inputs_is_exact():
     v = np.random.default_rng(1).integers(0, 2, size=(4, p.num_variables))
     wq = p.decode(v)
     direct = (((np.c_[x, np.ones(len(x))] @ np.c_[w, b].T) - np.c_[xq, np.ones(len(x))] @ wq.T) ** 2).sum(0)
-    assert np.allclose([neuron_bqm(p, i).energy(v[i]) for i in range(4)], direct)
+    assert np.allclose([p.qubo.bqm(i).energy(v[i]) for i in range(4)], direct)
 
 
 @pytest.mark.parametrize("kwargs, match", [
     ({"bits": 0}, "bits"), ({"bits": 9}, "bits"), ({"method": "adaround"}, "method"),
-    ({"route": "quantum-magic"}, "unknown route"), ({"levels": 3}, "levels"), ({"num_reads": 0}, "num_reads"),
+    ({"levels": 3}, "levels"), ({"num_reads": 0}, "num_reads"), ({"num_reads": True}, "num_reads"),
+    ({"seed": "abc"}, "seed"), ({"seed": -1}, "seed"), ({"warm_start": "no"}, "warm_start"),
+    ({"chain_strength": float("inf")}, "chain_strength"), ({"prior": -1.0}, "prior"),
+    ({"scale_refits": True}, "scale_refits"), ({"prior": float("nan")}, "prior"),
 ])
 def test_bad_config_is_refused(kwargs, match):
     with pytest.raises(ValueError, match=match):
         QuantConfig(**kwargs)
+
+
+def test_routes_are_checked_when_used_not_when_configured():
+    cfg = QuantConfig(route="quantum-magic")  # a route registered later may still be named here
+    w, b, x = small_layer(9)
+    with pytest.raises(ValueError, match="unknown route"):
+        quantize_layer(w, b, x, cfg)
 
 
 def test_bad_layer_input_is_refused():
@@ -102,3 +112,29 @@ def test_exact_route_refuses_large_problems():
     w, b, x = small_layer(10, n=1, f=30)
     with pytest.raises(ValueError, match="exact"):
         quantize_layer(w, b, x, QuantConfig(bits=2, route="exact"))
+
+
+def test_route_budgets_and_refit_defaults():
+    assert QuantConfig(route="batched").solver.parameters() == {}  # the batched route's own budget
+    assert QuantConfig(route="sa").solver.parameters() == {"num_reads": 20, "num_sweeps": 1000}
+    assert QuantConfig(route="batched", num_reads=3).solver.num_reads == 3
+    assert [QuantConfig(bits=b).refits for b in (1, 2, 3, 8)] == [2, 0, 0, 0]
+    assert QuantConfig(bits=1, method="gptq").refits == 0 and QuantConfig(bits=4, scale_refits=1).refits == 1
+
+
+def test_scale_refit_is_least_squares_and_never_worse():
+    w, b, x = small_layer(12, n=6, f=8)
+    base = quantize_layer(w, b, x, QuantConfig(bits=1, route="steepest", scale_refits=0))
+    refit = quantize_layer(w, b, x, QuantConfig(bits=1, route="steepest", scale_refits=2))
+    assert np.all(refit.energies <= base.energies + 1e-9)
+    # refit_scales: for fixed codes and bias, the least-squares scale (a small change of it only adds error)
+    p = rounding_problem(w, b, x, weight_grid=Grid.fit(w, 2, "absmax"), bias_grid=bias_grid(b))
+    q = quantize_layer(w, b, x, QuantConfig(bits=2, method="gptq"))
+    q = np.c_[q.weight, q.bias]
+    grid = Grid.fit(w, 2, "absmax")
+    s = refit_scales(p, [q], grid, with_bias=True)
+    z = grid.integers(grid.nearest(q[:, :-1]))
+    best = p.errors(np.c_[s[:, None] * z, q[:, -1]])
+    assert np.all(best <= p.errors(q) + 1e-9)
+    for eps in (1e-3, -1e-3):
+        assert np.all(p.errors(np.c_[(s * (1 + eps))[:, None] * z, q[:, -1]]) >= best - 1e-12)

@@ -36,14 +36,15 @@ def test_qubo_beats_round_to_nearest(inputs):
 
 def test_other_layers_pass_through_and_are_reported():
     torch.manual_seed(0)
-    model = nn.Sequential(nn.Conv1d(1, 2, 3), nn.Flatten(), nn.Linear(12, 4))
+    model = nn.Sequential(nn.Conv1d(1, 2, 3), nn.BatchNorm1d(2), nn.Flatten(), nn.Linear(12, 4))
     result = annealq.quantize(model, torch.rand(16, 1, 8), annealq.QuantConfig(bits=4, method="rtn"))
-    assert result.skipped == [("0", "Conv1d")]
-    assert torch.equal(result.model[0].weight, model[0].weight)
+    assert result.skipped == [("1", "BatchNorm1d")]
+    assert torch.equal(result.model[1].weight, model[1].weight)
+    assert [(l.name, l.kind) for l in result.layers] == [("0", "Conv1d"), ("3", "Linear")]
 
 
 def test_model_without_linear_is_an_error():
-    with pytest.raises(ValueError, match="no nn.Linear"):
+    with pytest.raises(ValueError, match="no nn.Linear, nn.Conv1d or nn.Conv2d"):
         annealq.quantize(nn.Sequential(nn.ReLU()), torch.rand(4, 3))
 
 

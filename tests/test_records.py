@@ -1,4 +1,4 @@
-"""The run store: nothing lost on a fault, a rerun resumes, records hold problems and no token."""
+"""The run journal through PTQ: nothing lost on a fault, a rerun resumes, records hold problems and no token."""
 import json
 
 import dimod
@@ -8,8 +8,9 @@ import torch
 
 import annealq
 from annealq.compile.bqm import problem_hash
-from annealq.records import RunStore, config_key, scrub
-from annealq.samplers.router import register_route
+from annealq.records import Journal, config_key, scrub
+from annealq.samplers.solve import row_seed
+from annealq.samplers.router import register_route, unregister_route
 
 
 class Fault(RuntimeError):
@@ -38,7 +39,8 @@ class FlakySampler(dimod.Sampler):
 def flaky():
     sampler = FlakySampler()
     register_route("flaky", lambda arg: sampler)
-    return sampler
+    yield sampler
+    unregister_route("flaky")
 
 
 def small_model():
@@ -57,14 +59,16 @@ def test_fault_loses_nothing_and_rerun_sends_only_the_rest(tmp_path, flaky):
     total = flaky.calls  # 8 + 4 neurons
     assert total == 12
 
-    store = RunStore(tmp_path / "run")
+    store = Journal(tmp_path / "run")
     flaky.calls, flaky.fail_after = 0, 5
     with pytest.raises(Fault):
-        annealq.quantize(model, calib, config, store=store)
-    assert sorted(store.answers("0", config)) == [0, 1, 2, 3, 4]  # every answer before the fault
+        annealq.quantize(model, calib, config, journal=store)
+    assert sorted(store.step("ptq", config, "0").answers()) == [0, 1, 2, 3, 4]  # every answer before the fault
+    store.close()
 
     flaky.calls, flaky.fail_after = 0, None
-    resumed = annealq.quantize(model, calib, config, store=RunStore(tmp_path / "run"))
+    store = Journal(tmp_path / "run")
+    resumed = annealq.quantize(model, calib, config, journal=store)
     assert flaky.calls == total - 5  # only the remaining neurons were sent
     assert resumed.layers[0].quantization.info["resumed_neurons"] == 5
     for a, b in zip(weights(reference.model), weights(resumed.model)):
@@ -75,20 +79,22 @@ def test_fault_loses_nothing_and_rerun_sends_only_the_rest(tmp_path, flaky):
 def test_records_keep_the_exact_problem_and_its_answer(tmp_path):
     model, calib = small_model(), torch.rand(32, 16)
     config = annealq.QuantConfig(bits=2, route="sa", num_reads=2, num_sweeps=100)
-    store = RunStore(tmp_path)
-    annealq.quantize(model, calib, config, store=store)
-    rows = store.records("2", config)
-    assert [r["neuron"] for r in rows] == [0, 1, 2, 3]
+    store = Journal(tmp_path)
+    annealq.quantize(model, calib, config, journal=store)
+    rows = store.records("ptq", config, "2")
+    assert [r["row"] for r in rows] == [0, 1, 2, 3]
     for row in rows:
-        bqm = store.bqm(row)
+        bqm = store.model(row)
         assert problem_hash(bqm) == row["problem_hash"]
         state = np.array(json.loads(row["state"]))
         assert bqm.energy(state) == pytest.approx(row["energy"])
         assert store.sampleset(row).first.energy == pytest.approx(row["route_energy"])
-        assert row["route"] == "sa" and row["config_key"] == config_key(config)
+        assert row["solved_by"] == "sa" and row["config_key"] == config_key(config)
+        assert json.loads(row["parameters"]) == {"num_reads": 2, "num_sweeps": 100,
+                                                 "seed": row_seed(0, row["row"])}
     assert store.config(rows[0]["config_key"]) == config
     # another config is another run: nothing to resume from
-    assert store.answers("2", annealq.QuantConfig(bits=3, route="sa")) == {}
+    assert store.step("ptq", annealq.QuantConfig(bits=3, route="sa"), "2").answers() == {}
 
 
 def test_scrub_drops_credentials_at_any_depth():
@@ -130,13 +136,14 @@ def test_no_token_in_the_run_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("DWAVE_API_TOKEN", SECRET)
     register_route("leaky", lambda arg: LeakySampler())
     model, calib = small_model(), torch.rand(32, 16)
-    store = RunStore(tmp_path)
+    store = Journal(tmp_path)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         annealq.quantize(model, calib, annealq.QuantConfig(bits=2, route="mock-qpu:Advantage2_system1",
-                                                           num_reads=5), store=store)
+                                                           num_reads=5), journal=store)
     annealq.quantize(torch.nn.Sequential(torch.nn.Linear(4, 2)), torch.rand(16, 4),
-                     annealq.QuantConfig(bits=2, route="leaky"), store=store)
+                     annealq.QuantConfig(bits=2, route="leaky"), journal=store)
+    unregister_route("leaky")
     rows = store.records()
     assert len(rows) == 14 and files_contain(tmp_path, b"qpu_access_time")  # the scan reads the records
     assert files_contain(tmp_path, SECRET.encode()) == []
@@ -151,10 +158,10 @@ def test_no_token_in_the_run_folder(tmp_path, monkeypatch):
 def test_records_of_another_problem_are_solved_again(tmp_path, flaky):
     model = small_model()
     config = annealq.QuantConfig(bits=2, route="flaky", num_reads=4, num_sweeps=200)
-    store = RunStore(tmp_path)
-    annealq.quantize(model, torch.rand(64, 16), config, store=store)
+    store = Journal(tmp_path)
+    annealq.quantize(model, torch.rand(64, 16), config, journal=store)
     flaky.calls = 0
-    other = annealq.quantize(model, torch.rand(64, 16), config, store=store)  # new calibration data
+    other = annealq.quantize(model, torch.rand(64, 16), config, journal=store)  # new calibration data
     assert flaky.calls == 12  # no recorded answer fits the new problems
     info = other.layers[0].quantization.info
     assert info["resumed_neurons"] == 0 and info["stale_answers_solved_again"] == 8
@@ -177,15 +184,18 @@ def test_packed_run_resumed_after_a_fault_ends_as_an_uninterrupted_one(tmp_path,
     assert 1 < per_call < 40
     reference = annealq.quantize(model, calib, config)
 
-    def fail_after_one_call(layer, done):
-        if done == per_call:
+    done = []
+
+    def fail_after_one_call(layer, count):
+        done.append(count)
+        if len(done) == per_call:
             raise Interrupt
 
-    store = RunStore(tmp_path)
+    store = Journal(tmp_path)
     with pytest.raises(Interrupt):
-        annealq.quantize(model, calib, config, store=store, progress=fail_after_one_call)
+        annealq.quantize(model, calib, config, journal=store, progress=fail_after_one_call)
     assert len(store.records()) == per_call
-    resumed = annealq.quantize(model, calib, config, store=RunStore(tmp_path))
+    resumed = annealq.quantize(model, calib, config, journal=store)
     assert resumed.layers[0].quantization.info["resumed_neurons"] == per_call
     assert {r["call_id"] for r in store.records()[:per_call]}.isdisjoint(r["call_id"] for r in store.records()[per_call:])
     for a, b in zip(weights(reference.model), weights(resumed.model)):

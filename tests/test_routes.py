@@ -1,6 +1,7 @@
 """Annealer routes: dimod API, optimum on small QUBOs, info, packing, decomposition, failures."""
 import json
 import time
+import unittest
 import warnings
 
 import dimod
@@ -10,15 +11,15 @@ import torch
 from dwave.system.testing import MockDWaveSampler
 
 import annealq
-from annealq.compile.bqm import neuron_bqm
 from annealq.embedding import clique_embedder
 from annealq.formulations import Grid, bias_grid, rounding_problem
 from annealq.profiles import load_profile
 from annealq.samplers import (RouteFallbackWarning, ServiceUnreachableError, SolverUnavailableError,
                               TokenMissingError, route_names)
 from annealq.samplers.auto import fallback_route
-from annealq.samplers.layer import solve_layer
-from annealq.samplers.qpu import PackedQPUComposite, QPUComposite, cloud_errors, simulated_qpu
+from annealq.samplers import SolverConfig, solve
+from annealq.samplers.leap import cloud_errors
+from annealq.samplers.qpu import PackedQPUComposite, QPUComposite, simulated_qpu
 
 pytestmark = pytest.mark.filterwarnings("ignore::annealq.samplers.errors.PrecisionWarning")
 
@@ -87,7 +88,7 @@ def test_neuron_qubos_reach_the_optimum_and_info_is_complete():
     problem = neuron_problem(np.random.default_rng(0))
     sampler = annealq.sampler(f"mock-qpu:{PROFILE}")
     for i in range(problem.num_neurons):
-        bqm = neuron_bqm(problem, i)
+        bqm = problem.qubo.bqm(i)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             answer = sampler.sample(bqm, num_reads=20, seed=i)
@@ -179,22 +180,22 @@ def test_packed_answers_unpack_to_the_one_by_one_energies(small_profile):
     p = load_profile(small_profile)
     packed = PackedQPUComposite(simulated_qpu(p), profile=p, route="packed")
     single = QPUComposite(simulated_qpu(p), profile=p, route="single")
-    answers = list(packed.sample_layer(problem, num_reads=20, num_sweeps=1000, seed=0))
+    answers = list(packed.sample_batch(problem.qubo, num_reads=20, num_sweeps=1000, seed=0))
     assert len(answers) == problem.num_neurons
     per_call = answers[0].info["neurons_per_call"]
     assert per_call > 1 and len({a.info["problem_id"] for a in answers}) == -(-problem.num_neurons // per_call)
     for i, answer in enumerate(answers):
-        bqm = neuron_bqm(problem, i)
+        bqm = problem.qubo.bqm(i)
         assert np.allclose(answer.record.energy, bqm.energies((answer.record.sample, answer.variables)))
         alone = single.sample(bqm, num_reads=20, seed=i)
         assert answer.first.energy == pytest.approx(alone.first.energy) == pytest.approx(optimum(bqm))
 
 
-def test_solve_layer_through_the_packed_route(small_profile):
+def test_solve_through_the_packed_route(small_profile):
     problem = neuron_problem(np.random.default_rng(2), n=5, f=4)
-    packed = solve_layer(problem, f"mock-qpu-packed:{small_profile}", num_reads=20, seed=0)
-    single = solve_layer(problem, f"mock-qpu:{small_profile}", num_reads=20, seed=0)
-    assert [a.neuron for a in packed] == list(range(5))
+    packed = solve(problem, f"mock-qpu-packed:{small_profile}", config=SolverConfig(num_reads=20, seed=0))
+    single = solve(problem, f"mock-qpu:{small_profile}", config=SolverConfig(num_reads=20, seed=0))
+    assert [a.id for a in packed] == list(range(5))
     assert [a.energy for a in packed] == pytest.approx([a.energy for a in single])
     assert packed[0].sampleset.info["neurons_per_call"] > 1
 
@@ -308,9 +309,27 @@ def test_quantization_chain_strength_reaches_the_route(small_profile, packed):
 
     problem = neuron_problem(np.random.default_rng(3), n=3, f=4)
     route = f"mock-qpu{'-packed' if packed else ''}:{small_profile}"
-    for answer in solve_layer(problem, route, num_reads=5, seed=0, chain_strength=fixed(0.25)):
+    for answer in solve(problem, route, config=SolverConfig(num_reads=5, seed=0), chain_strength=fixed(0.25)):
         info = answer.sampleset.info
         assert info["chain_strength"] == pytest.approx(0.25 * info["scaling"]["scale"])
-    assert solve_layer(problem, "sa", num_reads=5, seed=0, chain_strength=fixed(0.25))  # ignored by local routes
+    assert solve(problem, "sa", config=SolverConfig(num_reads=5, seed=0), chain_strength=fixed(0.25))  # ignored by local routes
     with pytest.raises(ValueError, match="chain_strength"):
         annealq.QuantConfig(chain_strength=0)
+
+
+def _quiet_mock(route):
+    def build():
+        sampler = annealq.sampler(route)
+        sampler._warned.update({"precision"})  # dimod's random test BQMs trip precision warnings by design
+        return sampler
+    return build
+
+
+@dimod.testing.load_sampler_bqm_tests(_quiet_mock("mock-qpu:Advantage2_system1"))
+class TestMockQPUIsADimodSampler(unittest.TestCase):
+    """dimod's own sampler contract, run on the mock-QPU route."""
+
+
+@dimod.testing.load_sampler_bqm_tests(_quiet_mock("mock-qpu-packed:Advantage2_system1"))
+class TestPackedMockQPUIsADimodSampler(unittest.TestCase):
+    """dimod's own sampler contract, run on the packed mock-QPU route."""

@@ -43,7 +43,7 @@ from .clique import (
 )
 from .decompose import solve_by_blocks
 from .errors import EmbeddingError
-from .packing import PackedBQM, pack_bqms, pack_clique_embeddings
+from .packing import pack_clique_embeddings, pack_embedded
 from .scaling import ScalingReport, dynamic_range, scale_to_profile
 from .sparse import find_sparse_embedding
 from .stats import EmbeddingStats, embedding_stats
@@ -55,7 +55,6 @@ __all__ = [
     "CliqueEmbedder",
     "EmbeddingError",
     "EmbeddingStats",
-    "PackedBQM",
     "ScalingReport",
     "chain_info",
     "chain_strength_policy",
@@ -67,7 +66,7 @@ __all__ = [
     "get_chain_break_method",
     "largest_clique",
     "largest_clique_size",
-    "pack_bqms",
+    "pack_embedded",
     "pack_clique_embeddings",
     "record_chain_info",
     "scale_to_profile",

@@ -18,31 +18,26 @@ graph. :func:`pack_clique_embeddings` finds them in one of two ways:
   :func:`~minorminer.utils.parallel_embeddings.find_multiple_embeddings` (busclique,
   remove the used qubits, rebuild busclique's cache on what is left, repeat).
 
-:func:`pack_bqms` merges the BQMs onto those embeddings and returns the function that
-splits an answer back into one SampleSet per problem.
+:func:`pack_embedded` merges problems embedded on those cliques into one QPU call (the
+QPU routes' ``*-packed`` composites use it; each problem keeps its own scaling).
 
 Examples:
     >>> import dimod
     >>> from annealq.profiles import load_profile
-    >>> from annealq.embedding import pack_clique_embeddings, pack_bqms
+    >>> from annealq.embedding import pack_clique_embeddings
     >>> embs = pack_clique_embeddings(load_profile("Advantage2_system1"), 20, count=3, ideal=True)
     >>> len(embs)
     3
-    >>> bqms = [dimod.generators.gnp_random_bqm(20, 1.0, "BINARY", random_state=s) for s in range(3)]
-    >>> packed = pack_bqms(bqms, embs)
-    >>> len(packed.bqm), len(packed.embedding)
-    (60, 60)
 """
 
 from __future__ import annotations
 
 import threading
 from time import perf_counter
-from typing import Callable, List, NamedTuple, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
 import dimod
 import networkx as nx
-import numpy as np
 from minorminer.utils.parallel_embeddings import find_multiple_embeddings
 
 try:
@@ -194,92 +189,28 @@ def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
     return [dict(emb) for emb in cached]
 
 
-class PackedBQM(NamedTuple):
-    """Several BQMs merged onto disjoint embeddings (see :func:`pack_bqms`).
+def pack_embedded(physicals: Sequence[dimod.BinaryQuadraticModel]) -> dimod.BinaryQuadraticModel:
+    """Merge problems already embedded on disjoint qubits into one problem for one QPU call.
 
-    Attributes:
-        bqm: the merged BQM; problem ``i``'s variable ``v`` is labelled ``(i, v)``.
-        embedding: ``{(i, v): chain}``, ready for ``FixedEmbeddingComposite``.
-        unpack: ``unpack(sampleset) -> list[SampleSet]``, one per input BQM, with the
-            original labels and each problem's own energies.
-    """
-
-    bqm: dimod.BinaryQuadraticModel
-    embedding: dict
-    unpack: Callable[[dimod.SampleSet], List[dimod.SampleSet]]
-
-
-def _slot_embedding(bqm: dimod.BinaryQuadraticModel, emb: dict) -> dict:
-    variables = list(bqm.variables)
-    if all(v in emb for v in variables):
-        return {v: tuple(emb[v]) for v in variables}
-    if len(emb) < len(variables):
-        raise ValueError(f"an embedding of {len(emb)} variables cannot hold a BQM of "
-                         f"{len(variables)} variables")
-    return {v: tuple(chain) for v, chain in zip(variables, emb.values())}
-
-
-def pack_bqms(bqms: Sequence[dimod.BinaryQuadraticModel],
-              embeddings: Sequence[dict]) -> PackedBQM:
-    """Merge BQMs placed on disjoint embeddings into one problem for one QPU call.
-
-    Each BQM ``i`` goes on ``embeddings[i]`` (matched by label when the embedding has
-    the BQM's labels, else in variable order); its variables become ``(i, v)``. The
-    merged energy is the sum of the problems' energies (offsets included), so the
-    problems stay independent.
+    Each problem keeps its own scaling and chain strength (the QPU routes embed and scale
+    each neuron on its own clique); the merged energy is the sum of theirs.
 
     >>> import dimod
-    >>> a = dimod.BQM({"x": 1.0}, {}, 0.5, "BINARY")
-    >>> b = dimod.BQM({"x": -1.0}, {}, 0.0, "BINARY")
-    >>> packed = pack_bqms([a, b], [{0: (10,)}, {0: (20,)}])
-    >>> sorted(packed.embedding.items())
-    [((0, 'x'), (10,)), ((1, 'x'), (20,))]
-    >>> [float(ss.first.energy) for ss in packed.unpack(dimod.ExactSolver().sample(packed.bqm).truncate(1))]
-    [0.5, -1.0]
+    >>> a = dimod.BQM({10: 1.0, 11: -1.0}, {(10, 11): -2.0}, 0.0, "SPIN")
+    >>> b = dimod.BQM({20: 0.5}, {}, 0.0, "SPIN")
+    >>> pack_embedded([a, b]).num_variables
+    3
+    >>> pack_embedded([a, a])
+    Traceback (most recent call last):
+    ...
+    ValueError: problem 1 shares qubits with an earlier one: packed problems need disjoint embeddings
     """
-    if len(bqms) != len(embeddings):
-        raise ValueError(f"{len(bqms)} BQMs but {len(embeddings)} embeddings")
-    if not bqms:
+    if not physicals:
         raise ValueError("nothing to pack")
-    vartype = bqms[0].vartype
-    merged = dimod.BinaryQuadraticModel(vartype)
-    embedding: dict = {}
-    used: set = set()
-    for i, (bqm, emb) in enumerate(zip(bqms, embeddings)):
-        slot = _slot_embedding(bqm, emb)
-        qubits = {q for chain in slot.values() for q in chain}
-        if qubits & used:
-            raise ValueError(f"embedding {i} shares qubits with an earlier one")
-        used |= qubits
-        part = bqm.change_vartype(vartype, inplace=False) if bqm.vartype is not vartype \
-            else bqm
-        merged.update(part.relabel_variables({v: (i, v) for v in bqm.variables},
-                                             inplace=False))
-        embedding.update({(i, v): chain for v, chain in slot.items()})
-    originals = list(bqms)
-
-    def unpack(sampleset: dimod.SampleSet) -> List[dimod.SampleSet]:
-        """Split an answer on the merged variables into one SampleSet per problem."""
-        index = {v: k for k, v in enumerate(sampleset.variables)}
-        record = sampleset.record
-        info = dict(sampleset.info)
-        if "chain_break_fraction" in record.dtype.names:
-            info["packed_chain_break_fraction"] = float(np.mean(record.chain_break_fraction))
-        out = []
-        for i, bqm in enumerate(originals):
-            labels = list(bqm.variables)
-            cols = [index[(i, v)] for v in labels]
-            samples = record.sample[:, cols]
-            part = dimod.SampleSet.from_samples(
-                (samples, labels), vartype=sampleset.vartype,
-                energy=bqm.energies((samples, labels)) if bqm.vartype is sampleset.vartype
-                else bqm.change_vartype(sampleset.vartype, inplace=False).energies(
-                    (samples, labels)),
-                num_occurrences=record.num_occurrences,
-                info=dict(info, packed_index=i, packed_count=len(originals)))
-            if part.vartype is not bqm.vartype:
-                part = part.change_vartype(bqm.vartype)
-            out.append(part)
-        return out
-
-    return PackedBQM(merged, embedding, unpack)
+    merged = dimod.BinaryQuadraticModel(physicals[0].vartype)
+    for i, physical in enumerate(physicals):
+        if not merged.variables.isdisjoint(physical.variables):
+            raise ValueError(f"problem {i} shares qubits with an earlier one: packed problems need disjoint "
+                             f"embeddings")
+        merged.update(physical)
+    return merged

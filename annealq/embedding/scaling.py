@@ -106,8 +106,7 @@ def _resolve_chain_strength(chain_strength, spin, embedding) -> Optional[float]:
 
 def scale_to_profile(bqm: dimod.BinaryQuadraticModel, profile, chain_strength: Union[
         None, float, Mapping, Callable] = None, *, embedding: Optional[Mapping] = None,
-        extended_j_range: bool = True, zero_tol: float = 1e-12
-        ) -> tuple[dimod.BinaryQuadraticModel, ScalingReport]:
+        extended_j_range: bool = True, zero_tol: float = 1e-12, return_embedded: bool = False):
     """Scale ``bqm`` (in its spin form) so that the QPU of ``profile`` can take it.
 
     Args:
@@ -124,10 +123,15 @@ def scale_to_profile(bqm: dimod.BinaryQuadraticModel, profile, chain_strength: U
         extended_j_range: let chain couplings use ``extended_j_range``'s negative end.
         zero_tol: biases below ``zero_tol x max`` count as zero in the diagnostics.
 
+        return_embedded: also return the scaled problem as embedded on the QPU (needs
+            ``embedding``): the range check has embedded it already, so a caller that sends
+            it need not embed it again.
+
     Returns:
         ``(scaled_bqm, report)``: ``scaled_bqm`` is SPIN, with the same ground states;
         pass ``report.chain_strength`` as the chain strength of the embedding composite
-        and ``auto_scale=False`` to the QPU.
+        and ``auto_scale=False`` to the QPU.  With ``return_embedded``,
+        ``(scaled_bqm, report, embedded_bqm)``.
     """
     spin = bqm.change_vartype(dimod.SPIN, inplace=False)
     h_low, h_high = profile.h_range
@@ -182,6 +186,11 @@ def scale_to_profile(bqm: dimod.BinaryQuadraticModel, profile, chain_strength: U
         dynamic_range_j=dr_j[0], dynamic_range_j_db=dr_j[1], dynamic_range_j_bits=dr_j[2],
         dynamic_range_h=dr_h[0], precision_h=precision_h, precision_j=precision_j,
         embedded=embedding is not None, warnings=tuple(warnings))
+    if return_embedded:
+        if embedding is None:
+            raise ValueError("return_embedded needs the embedding the problem is sent on")
+        target.scale(scale)
+        return scaled, report, target
     return scaled, report
 
 

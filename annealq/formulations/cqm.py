@@ -5,15 +5,13 @@ feasibility of any answer.
 
 Example:
     >>> import dimod
-    >>> x = [dimod.Binary(i) for i in range(3)]
+    >>> a, b = dimod.Binaries("ab")
     >>> cqm = dimod.ConstrainedQuadraticModel()
-    >>> cqm.set_objective(-1 * x[0] - 2 * x[1] + 3 * x[0] * x[1])
-    >>> cqm.add_constraint(x[0] + x[1] + x[2] == 1, label="one")
-    'one'
+    >>> cqm.set_objective(a - 2 * b)
+    >>> _ = cqm.add_constraint(a + b <= 1, label="at most one")
     >>> batch = CQMBatch([cqm], ids=[7])
-    >>> bqm, multiplier, rule = batch.penalty_bqm(0)
-    >>> batch.feasibility(0, {0: 0, 1: 1, 2: 0}), batch.feasibility(0, {0: 1, 1: 1, 2: 0})[0]
-    ((True, {'one': 0.0}), False)
+    >>> batch.feasibility(0, {"a": 0, "b": 1}), batch.feasibility(0, {"a": 1, "b": 1})[0]
+    ((True, {'at most one': 0.0}), False)
 """
 from __future__ import annotations
 

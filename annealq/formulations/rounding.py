@@ -68,15 +68,36 @@ def layer_objective(inputs, target: np.ndarray, *, with_bias: bool, float_inputs
     the quantized layer sees ``inputs`` (from the quantized layers before it).
     """
     xq = augment(inputs, with_bias)
-    gram = xq.T @ xq
     if float_inputs is None:
-        return {"gram": gram}
+        return grams_objective(target, xq.T @ xq)
     xf = augment(float_inputs, with_bias)
     if xf.shape != xq.shape:
         raise ValueError(f"float inputs {xf.shape} and quantized inputs {xq.shape} differ in shape")
-    target_field = target @ (xf.T @ xq)
-    return {"gram": gram, "target_field": target_field,
-            "target_energy": np.einsum("ij,ij->i", target @ (xf.T @ xf), target)}
+    return grams_objective(target, xq.T @ xq, xf.T @ xq, xf.T @ xf)
+
+
+def grams_objective(target: np.ndarray, gram: np.ndarray, cross=None, float_gram=None, *,
+                    prior: float = 0.0) -> dict:
+    """``LayerProblem`` fields from Gram matrices accumulated elsewhere (batches, convolution patches).
+
+    ``gram = X~_q^T X~_q``; ``cross = X~_f^T X~_q`` and ``float_gram = X~_f^T X~_f`` when the
+    target is the float layer's output on other inputs.  ``prior`` adds
+    ``lam ||w_q - t||^2`` with ``lam = prior * mean(diag(gram))`` to every neuron's error
+    (``lam I`` added to the shared matrix: still one quadratic), which holds weights the
+    calibration data cannot see (a rank-deficient Gram) near their float values.
+    """
+    gram = np.asarray(gram, dtype=np.float64)
+    out = {"gram": gram}
+    if cross is not None:
+        out["target_field"] = target @ np.asarray(cross, dtype=np.float64)
+        out["target_energy"] = np.einsum("ij,ij->i", target @ np.asarray(float_gram, dtype=np.float64), target)
+    if prior:
+        lam = prior * float(np.mean(np.diag(gram)))
+        field = out.get("target_field", target @ gram)
+        energy = out.get("target_energy", np.einsum("ij,ij->i", target @ gram, target))
+        out = {"gram": gram + lam * np.eye(len(gram)), "target_field": field + lam * target,
+               "target_energy": energy + lam * np.einsum("ij,ij->i", target, target)}
+    return out
 
 
 def window(grid: Grid, w: np.ndarray, width: int) -> np.ndarray:
@@ -86,7 +107,8 @@ def window(grid: Grid, w: np.ndarray, width: int) -> np.ndarray:
 
 
 def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid: Grid | None = None,
-                     levels: int = 2, float_inputs=None, objective: dict | None = None) -> LayerProblem:
+                     levels: int = 2, float_inputs=None, objective: dict | None = None,
+                     neuron_ids=None) -> LayerProblem:
     """The layer's per-neuron rounding QUBOs.
 
     Args:
@@ -96,7 +118,8 @@ def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid:
         levels: candidate levels per weight (2, 4 or 8).
         float_inputs: the float network's inputs to this layer, when ``inputs`` come from the
             quantized network: the target is then the float layer's output.
-        objective: a precomputed :func:`layer_objective` (ignores ``inputs``).
+        objective: a precomputed :func:`layer_objective` or :func:`grams_objective` (ignores ``inputs``).
+        neuron_ids: each neuron's index in the whole layer (a convolution group's channels).
     """
     w = np.asarray(weight, dtype=np.float64)
     grids, cols = [weight_grid], [w]
@@ -123,7 +146,8 @@ def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid:
         base[:, dead] = rtn[:, dead]
         coeffs[:, dead[variable_weight]] = 0.0
     return LayerProblem(target=target, base=base, coeffs=coeffs, variable_weight=variable_weight, **objective,
-                        meta={"formulation": "rounding", "levels": 2**k, "dead_inputs": int(dead.sum())})
+                        meta={"formulation": "rounding", "levels": 2**k, "dead_inputs": int(dead.sum())},
+                       neuron_ids=neuron_ids)
 
 
 def refit_bias(problem: LayerProblem, weights: np.ndarray, grid: Grid) -> np.ndarray:

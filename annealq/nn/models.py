@@ -1,10 +1,12 @@
-"""Reference models: a float MLP trained on a dataset with a fixed seed, cached on disk.
+"""Reference models: a float MLP and a small CNN trained on a dataset with a fixed seed, cached on disk.
 
 Example:
-    >>> from annealq.data import load_dataset
     >>> model = mlp([64, 16, 10])
     >>> sum(p.numel() for p in model.parameters())
     1210
+    >>> import torch
+    >>> cnn((8, 8), 10)(torch.rand(2, 64)).shape  # flat images in, like the MLP
+    torch.Size([2, 10])
 """
 from __future__ import annotations
 
@@ -29,6 +31,21 @@ def mlp(sizes=DEFAULT_SIZES) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
+def cnn(image: tuple[int, int], classes: int, channels: int = 1, width: int = 16) -> nn.Sequential:
+    """Flat images ``(N, channels * h * w)`` -> conv 3x3 -> depthwise conv 3x3 stride 2 -> pointwise conv -> linear.
+
+    Every convolution kind the PTQ handles: plain, depthwise (``groups = width``, strided),
+    1x1; ReLU between them.
+    """
+    h, w = image
+    return nn.Sequential(
+        nn.Unflatten(1, (channels, h, w)),
+        nn.Conv2d(channels, width, 3, padding=1), nn.ReLU(),
+        nn.Conv2d(width, width, 3, stride=2, padding=1, groups=width), nn.ReLU(),
+        nn.Conv2d(width, 2 * width, 1), nn.ReLU(),
+        nn.Flatten(), nn.Linear(2 * width * ((h + 1) // 2) * ((w + 1) // 2), classes))
+
+
 def accuracy(model: nn.Module, x, y) -> float:
     """Top-1 accuracy (fraction) of ``model`` on inputs ``x`` and labels ``y``."""
     model.eval()
@@ -40,7 +57,11 @@ def accuracy(model: nn.Module, x, y) -> float:
 def train_mlp(x, y, sizes=DEFAULT_SIZES, *, epochs: int = 40, lr: float = 3e-3, seed: int = 0) -> nn.Sequential:
     """Train an MLP with Adam and cross-entropy (full reproducibility through ``seed``)."""
     torch.manual_seed(seed)
-    model = mlp(sizes)
+    return train(mlp(sizes), x, y, epochs=epochs, lr=lr, seed=seed)
+
+
+def train(model: nn.Module, x, y, *, epochs: int = 40, lr: float = 3e-3, seed: int = 0) -> nn.Module:
+    """Train ``model`` with Adam and cross-entropy, minibatches of 128 in a seeded order."""
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
     xt, yt = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
     gen = torch.Generator().manual_seed(seed)
@@ -57,16 +78,33 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ANNEALQ_CACHE", Path.home() / ".cache" / "annealq"))
 
 
-def pretrained_mlp(dataset, sizes=None, *, seed: int = 0, epochs: int = 40) -> nn.Sequential:
-    """The float MLP for ``dataset`` (an ``annealq.data.Dataset``), trained once and cached."""
-    sizes = tuple(sizes or (dataset.x_train.shape[1], 128, 64, dataset.num_classes))
-    key = hashlib.sha256(repr((dataset.name, dataset.x_train.shape, sizes, seed, epochs)).encode()).hexdigest()[:16]
-    path = cache_dir() / "models" / f"{dataset.name}-{'-'.join(map(str, sizes))}-{key}.pt"
-    model = mlp(sizes)
+def _cached(dataset, kind: str, build, spec, seed: int, epochs: int) -> nn.Module:
+    """``build()`` trained on ``dataset`` once, then loaded from the cache (``ANNEALQ_CACHE``)."""
+    key = hashlib.sha256(repr((dataset.name, dataset.x_train.shape, spec, seed, epochs)).encode()).hexdigest()[:16]
+    path = cache_dir() / "models" / f"{dataset.name}-{kind}-{key}.pt"
+    model = build()
     if path.exists():
         model.load_state_dict(torch.load(path, weights_only=True))
         return model.eval()
-    model = train_mlp(dataset.x_train, dataset.y_train, sizes, epochs=epochs, seed=seed)
+    torch.manual_seed(seed)
+    model = train(build(), dataset.x_train, dataset.y_train, epochs=epochs, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(model.state_dict(), path)
     return model
+
+
+def pretrained_mlp(dataset, sizes=None, *, seed: int = 0, epochs: int = 40) -> nn.Sequential:
+    """The float MLP for ``dataset`` (an ``annealq.data.Dataset``), trained once and cached."""
+    sizes = tuple(sizes or (dataset.x_train.shape[1], 128, 64, dataset.num_classes))
+    return _cached(dataset, "-".join(map(str, sizes)), lambda: mlp(sizes), sizes, seed, epochs)
+
+
+def pretrained_cnn(dataset, image=None, *, channels: int = 1, width: int = 16, seed: int = 0,
+                   epochs: int = 40) -> nn.Sequential:
+    """The float :func:`cnn` for ``dataset`` (flat images; square by default), trained once and cached."""
+    if image is None:
+        side = int(round((dataset.x_train.shape[1] / channels) ** 0.5))
+        image = (side, side)
+    spec = ("cnn", tuple(image), channels, width)
+    return _cached(dataset, f"cnn{width}", lambda: cnn(image, dataset.num_classes, channels, width), spec, seed,
+                   epochs)

@@ -13,8 +13,10 @@ def linear_layers(model: nn.Module) -> list[tuple[str, nn.Linear]]:
 
 def passed_through(model: nn.Module) -> list[tuple[str, str]]:
     """Leaf modules with parameters that annealq does not quantize: ``(name, type)``."""
+    from annealq.nn.layers import QUANTIZABLE
+
     return [(name, type(m).__name__) for name, m in model.named_modules()
-            if not isinstance(m, nn.Linear) and not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
+            if not isinstance(m, QUANTIZABLE) and not list(m.children()) and any(True for _ in m.parameters(recurse=False))]
 
 
 @torch.no_grad()
@@ -33,7 +35,13 @@ def layer_inputs(model: nn.Module, layer: nn.Module, calibration: torch.Tensor, 
 
 def as_tensor(calibration, dtype=torch.float32) -> torch.Tensor:
     """Calibration data as a float tensor, with a clear error when it is empty or not finite."""
-    x = torch.as_tensor(np.asarray(calibration) if not isinstance(calibration, torch.Tensor) else calibration)
+    if not isinstance(calibration, torch.Tensor):
+        array = np.asarray(calibration)
+        if array.dtype.kind not in "biuf":
+            raise ValueError(f"calibration data must be numbers (a tensor or array of shape (samples, ...)), got "
+                             f"{type(calibration).__name__}")
+        calibration = array
+    x = torch.as_tensor(calibration)
     if x.ndim == 0 or x.shape[0] == 0:
         raise ValueError("calibration data is empty: pass a (samples, features) array with at least one sample")
     x = x.to(dtype)

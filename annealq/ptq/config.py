@@ -4,8 +4,8 @@ Example:
     >>> cfg = QuantConfig(bits=2, method="qubo", route="sa", seed=0)
     >>> QuantConfig.from_dict(cfg.to_dict()) == cfg
     True
-    >>> cfg.solver.route, cfg.solver.num_reads
-    ('sa', 20)
+    >>> cfg.solver.route, cfg.solver.num_reads, QuantConfig(route="batched").solver.num_reads
+    ('sa', 20, None)
     >>> QuantConfig(bits=9)
     Traceback (most recent call last):
     ...
@@ -21,6 +21,14 @@ from annealq.samplers.config import (Config, SolverConfig, check_choice, check_c
                                      check_seed)
 
 INPUT_SOURCES = ("quantized", "float")
+#: budget of per-neuron routes when the config sets none (measured on digits: README);
+#: routes listed in ROUTES_WITH_OWN_BUDGET keep their own defaults instead
+PER_NEURON_BUDGET = {"num_reads": 20, "num_sweeps": 1000}
+ROUTES_WITH_OWN_BUDGET = ("batched",)
+#: scale refit rounds of the QUBO at LOW_BITS bits and below when the config sets none
+#: (benchmarks/results/ptq_lowbit.json: +15-17 points at 1 bit on digits; at 2 bits neutral on the
+#: MLP and 4 test images worse on the CNN)
+AUTO_REFITS, LOW_BITS = 2, 1
 
 
 @dataclass(frozen=True)
@@ -40,13 +48,21 @@ class QuantConfig(Config):
         bias_bits: bit-width of the per-layer bias grid.
         inputs: each layer's calibration inputs come from the ``quantized`` layers before it
             (corrects accumulated error) or from the ``float`` network.
-        num_reads, num_sweeps: sampler budget per neuron.
+        num_reads, num_sweeps: sampler budget per neuron; None: the route's own default
+            (``batched``: its own short anneal and tabu search; other routes
+            :data:`PER_NEURON_BUDGET`, 20 reads x 1000 sweeps).
         warm_start: seed every neuron with its round-to-nearest and GPTQ answers, so no
             answer is worse than either.
         workers: processes for per-neuron routes.
         gptq_damp: GPTQ's Hessian damping, a fraction of the mean diagonal.
         chain_strength: prefactor of uniform torque compensation on routes that embed; 4.0
             by measurement (benchmarks/results/chain_strength.json).
+        prior: ``lam ||w_q - w||^2`` added to every neuron's error, ``lam = prior * mean(diag G)``
+            (``lam I`` added to the shared Gram matrix): keeps weights that a rank-deficient
+            Gram cannot see near their float values.
+        scale_refits: rounds of closed-form per-channel scale refit, each followed by the
+            method again on the refitted grid (a channel keeps whichever is better); None:
+            :data:`AUTO_REFITS` for ``qubo`` at :data:`LOW_BITS` bits and below, else 0.
     """
 
     bits: int = 4
@@ -57,12 +73,14 @@ class QuantConfig(Config):
     levels: int = 2
     bias_bits: int = 8
     inputs: str = "quantized"
-    num_reads: int = 20
-    num_sweeps: int = 1000
+    num_reads: int | None = None
+    num_sweeps: int | None = None
     warm_start: bool = True
     workers: int = 1
     gptq_damp: float = 0.01
     chain_strength: float = 4.0
+    prior: float = 0.0
+    scale_refits: int | None = None
 
     def __post_init__(self):
         from annealq.ptq.methods import method_names
@@ -79,12 +97,28 @@ class QuantConfig(Config):
             raise ValueError(f"gptq_damp must lie in [0, 1), got {self.gptq_damp!r}")
         check_positive("chain_strength", self.chain_strength)
         check_seed(self.seed)
-        for name in ("num_reads", "num_sweeps", "workers"):
-            check_count(name, getattr(self, name))
+        check_count("workers", self.workers)
+        if self.scale_refits is not None:
+            check_count("scale_refits", self.scale_refits, minimum=0)
+        if isinstance(self.prior, bool) or not isinstance(self.prior, (int, float)) \
+                or not 0 <= self.prior < float("inf"):
+            raise ValueError(f"prior must be a finite number >= 0 (a fraction of the Gram's mean diagonal), "
+                             f"got {self.prior!r}")
         self.solver  # validates the shared fields once more, as the solver sees them
+
+    @property
+    def refits(self) -> int:
+        """Scale refit rounds this config runs (see ``scale_refits``)."""
+        if self.scale_refits is not None:
+            return self.scale_refits
+        return AUTO_REFITS if self.method == "qubo" and self.bits <= LOW_BITS else 0
 
     @property
     def solver(self) -> SolverConfig:
         """The shared solver settings of this config."""
-        return SolverConfig(route=self.route, num_reads=self.num_reads, num_sweeps=self.num_sweeps, seed=self.seed,
-                            workers=self.workers, chain_strength=self.chain_strength, warm_start=self.warm_start)
+        own = self.route.partition(":")[0] in ROUTES_WITH_OWN_BUDGET
+        default = {} if own else PER_NEURON_BUDGET
+        return SolverConfig(route=self.route, num_reads=default.get("num_reads") if self.num_reads is None
+                            else self.num_reads, num_sweeps=default.get("num_sweeps") if self.num_sweeps is None
+                            else self.num_sweeps, seed=self.seed, workers=self.workers,
+                            chain_strength=self.chain_strength, warm_start=self.warm_start)

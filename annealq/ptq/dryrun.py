@@ -21,6 +21,7 @@ from annealq.formulations.rounding import variables_per_weight
 from annealq.profiles import list_profiles, load_profile
 from annealq.ptq.config import QuantConfig
 from annealq.samplers.router import parse_route, route_kind
+from annealq.studies.tables import text_table
 
 DEFAULT_PROFILE = "Advantage_system4.1"
 
@@ -82,7 +83,7 @@ def dry_run(model_or_shapes, config: QuantConfig = QuantConfig(), *, profile=Non
             rows.append({**row, "qubits_per_neuron": 0, "max_chain_length": 0, "neurons_per_call": 0,
                          "qpu_calls": 0, "physical_qubits": 0, "est_qpu_access_time_us": 0.0})
             continue
-        calls = batch_calls(profile, m, neurons, pack=pack, sweeps=sweeps, num_reads=config.num_reads)
+        calls = batch_calls(profile, m, neurons, pack=pack, sweeps=sweeps, num_reads=config.solver.num_reads or 1)
         rows.append({**row, "qubits_per_neuron": calls.pop("qubits_per_row"),
                      "neurons_per_call": calls.pop("rows_per_call"), **calls})
     return rows
@@ -97,10 +98,7 @@ def format_dry_run(rows: list[dict]) -> str:
               _seconds(r["est_qpu_access_time_us"])] for r in rows]
     lines.append(["total", sum(r["neurons"] for r in rows), "", "", "", "", sum(r["qpu_calls"] for r in rows),
                   _seconds(sum(r["est_qpu_access_time_us"] for r in rows))])
-    cells = [list(head)] + [[str(c) for c in line] for line in lines]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
-    return "\n".join("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths)))
-                     for row in cells)
+    return text_table(head, lines)
 
 
 def _seconds(microseconds: float) -> str:

@@ -20,27 +20,17 @@ import numpy as np
 from annealq.formulations import Grid, LayerProblem, refit_bias
 from annealq.ptq.gptq import gptq
 from annealq.samplers.solve import solve
+from annealq.workflows import Registry
 
-_METHODS: dict[str, Callable] = {}
+_METHODS = Registry("PTQ method")
 
 
 def register_method(name: str, method: Callable | None = None):
     """Register ``method(layer: LayerContext) -> (weights (n, f1), info dict)`` as ``name`` (or decorate)."""
-    def add(fn):
-        _METHODS[name] = fn
-        return fn
-    return add if method is None else add(method)
+    return _METHODS.register(name, method)
 
 
-def method_names() -> list[str]:
-    return sorted(_METHODS)
-
-
-def get_method(name: str) -> Callable:
-    try:
-        return _METHODS[name]
-    except KeyError:
-        raise ValueError(f"unknown PTQ method {name!r}: use one of {method_names()}") from None
+method_names, get_method = _METHODS.names, _METHODS.get
 
 
 @dataclass(eq=False)

@@ -1,4 +1,4 @@
-"""The PTQ pipeline: quantize every ``nn.Linear`` of a feed-forward model, layer by layer.
+"""The PTQ pipeline: quantize every ``nn.Linear``, ``nn.Conv1d`` and ``nn.Conv2d`` of a model, layer by layer.
 
 Example:
     >>> import torch, annealq
@@ -19,7 +19,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from annealq.nn.modules import as_tensor, layer_inputs, linear_layers, passed_through
+from annealq.nn.layers import LayerSpec, forward_order, layer_grams, quantizable_layers
+from annealq.nn.modules import as_tensor, passed_through
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.layer import LayerQuantization, quantize_layer
 from annealq.workflows import handler, register_handler
@@ -27,12 +28,19 @@ from annealq.workflows import handler, register_handler
 
 @dataclass
 class LayerReport:
-    """What happened to one layer."""
+    """What happened to one layer: ``out_features`` neurons (channels) of ``in_features`` weights each.
+
+    ``kind``: ``Linear``, ``Conv1d`` or ``Conv2d``; ``weight_shape``: the torch weight's shape;
+    ``groups``: a convolution's groups (one rounding problem each).
+    """
 
     name: str
     in_features: int
     out_features: int
     quantization: LayerQuantization
+    kind: str = "Linear"
+    weight_shape: tuple = ()
+    groups: int = 1
 
     @property
     def recon_error(self) -> float:
@@ -47,7 +55,8 @@ class LayerReport:
         return self.quantization.energies
 
     def to_dict(self) -> dict:
-        return {"name": self.name, "in_features": self.in_features, "out_features": self.out_features,
+        return {"name": self.name, "kind": self.kind, "groups": self.groups, "in_features": self.in_features,
+                "out_features": self.out_features,
                 "recon_error": self.recon_error, "seconds": self.seconds,
                 "energies": self.energies.tolist(), "info": self.quantization.info}
 
@@ -71,10 +80,15 @@ class QuantizationResult:
         return float(sum(layer.seconds for layer in self.layers))
 
     def export(self) -> dict[str, dict[str, torch.Tensor]]:
-        """Integer weights and scales per layer: ``weight = weight_scale[:, None] * weight_int``."""
+        """Integer weights and scales per layer: ``weight = weight_scale[:, None, ...] * weight_int``.
+
+        ``weight_int`` has the torch weight's shape (a convolution's ``(C_out, C_in / groups, *kernel)``).
+        """
         out = {}
         for layer in self.layers:
             ints = layer.quantization.integers()
+            if layer.weight_shape:
+                ints["weight_int"] = ints["weight_int"].reshape(layer.weight_shape)
             out[layer.name] = {k: torch.as_tensor(v) if isinstance(v, np.ndarray) else v for k, v in ints.items()}
         return out
 
@@ -87,10 +101,10 @@ def quantize(model: nn.Module, calibration, config=QuantConfig(), **kwargs):
 @register_handler(QuantConfig)
 def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantConfig(), *,
              progress: Callable[[str, int], None] | None = None, journal=None, executor=None) -> QuantizationResult:
-    """Quantize every ``nn.Linear`` of ``model`` (left untouched) in forward order.
+    """Quantize every ``nn.Linear``, ``nn.Conv1d`` and ``nn.Conv2d`` of ``model`` (left untouched) in call order.
 
     Args:
-        model: a feed-forward torch model; layers other than ``nn.Linear`` pass through
+        model: a feed-forward torch model; other layers with parameters pass through
             unquantized and are listed in ``result.skipped``.
         calibration: model inputs ``(N, ...)`` (tensor or array).
         config: a :class:`QuantConfig`.
@@ -101,30 +115,48 @@ def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantCon
         executor: a ``concurrent.futures.Executor`` (for example a Dask client's) for the
             per-neuron solving.
     """
+    if journal is not None and not hasattr(journal, "step"):
+        raise TypeError(f"journal must be an annealq.records.Journal (or None), got {type(journal).__name__}: "
+                        f"pass Journal(run_dir)")
+    modes = {m: m.training for m in model.modules()}
+    try:
+        return _quantize(model, calibration, config, progress, journal, executor)
+    finally:  # the user's model is left exactly as it was, its mode included
+        for m, training in modes.items():
+            m.train(training)
+
+
+def _quantize(model, calibration, config, progress, journal, executor) -> QuantizationResult:
     float_model = model
     quantized = copy.deepcopy(model).eval()
-    targets = linear_layers(quantized)
+    targets = quantizable_layers(quantized)
     if not targets:
-        raise ValueError(f"{type(model).__name__} has no nn.Linear layer: annealq quantizes nn.Linear layers "
-                         f"(other layers pass through); passed-through layers: {passed_through(model)}")
-    originals = dict(linear_layers(float_model))
-    x = as_tensor(calibration)
+        raise ValueError(f"{type(model).__name__} has no nn.Linear, nn.Conv1d or nn.Conv2d layer: annealq quantizes "
+                         f"those (other layers pass through); passed-through layers: {passed_through(model)}")
+    originals = dict(quantizable_layers(float_model))
+    # the model's own precision runs the forward passes; Gram matrices and solving are float64
+    x = as_tensor(calibration, dtype=next((p.dtype for p in model.parameters() if p.is_floating_point()),
+                                          torch.float32))
+    try:
+        targets, unused = forward_order(quantized, targets, x[:2])
+    except RuntimeError as err:
+        raise ValueError(f"running the model on the calibration data failed: {err}") from err
     reports = []
     for name, layer in targets:
+        spec = LayerSpec.of(layer)
         try:
-            float_inputs = layer_inputs(float_model, originals[name], x)
-            inputs = layer_inputs(quantized, layer, x) if config.inputs == "quantized" else float_inputs
+            if config.inputs == "quantized":
+                acc = layer_grams(layer, quantized, x, float_model=float_model, float_layer=originals[name])
+            else:
+                acc = layer_grams(originals[name], float_model, x)
         except RuntimeError as err:
             raise ValueError(f"running the model on the calibration data failed before layer {name!r}: {err}") from err
-        weight = layer.weight.detach().double().cpu().numpy()
-        bias = None if layer.bias is None else layer.bias.detach().double().cpu().numpy()
         step = journal.step("ptq", config, name) if journal is not None else None
         on_answer = None if progress is None else (lambda answer, name=name: progress(name, 1))
-        q = quantize_layer(weight, bias, inputs, config, name=name, executor=executor, journal=step,
-                           on_answer=on_answer, float_inputs=float_inputs if config.inputs == "quantized" else None)
-        with torch.no_grad():
-            layer.weight.copy_(torch.as_tensor(q.weight, dtype=layer.weight.dtype))
-            if q.bias is not None:
-                layer.bias.copy_(torch.as_tensor(q.bias, dtype=layer.bias.dtype))
-        reports.append(LayerReport(name, layer.in_features, layer.out_features, q))
-    return QuantizationResult(quantized, config, reports, passed_through(model))
+        q = quantize_layer(spec.weight_matrix(), spec.bias(), config=config, name=name, executor=executor,
+                           journal=step, on_answer=on_answer, grams=[acc.objective(g) for g in range(spec.groups)])
+        spec.write(q.weight, q.bias)
+        reports.append(LayerReport(name, spec.fan_in, spec.out_channels, q, spec.kind, tuple(layer.weight.shape),
+                                   spec.groups))
+    skipped = passed_through(model) + [(name, f"{type(m).__name__} (not called)") for name, m in unused]
+    return QuantizationResult(quantized, config, reports, skipped)

@@ -16,6 +16,7 @@ from typing import Callable, Iterable
 from annealq.ptq.config import QuantConfig
 from annealq.nn.models import accuracy
 from annealq.ptq.pipeline import quantize
+from annealq.studies.tables import text_table
 
 ROW_KEYS = ("method", "bits", "accuracy", "recon_error", "layer_errors", "seconds")
 
@@ -44,12 +45,9 @@ def ptq_rows(model, data, *, methods: Iterable[str] = ("rtn", "gptq", "qubo"), b
 
 def format_table(rows: list[dict]) -> str:
     """A fixed-width text table of the rows."""
-    head = f"{'method':<8} {'bits':>4} {'accuracy':>9} {'recon_error':>12} {'seconds':>8}"
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        lines.append(f"{r['method']:<8} {r['bits']:>4} {100 * r['accuracy']:>8.2f}% {r['recon_error']:>12.4g} "
-                     f"{r['seconds']:>8.2f}")
-    return "\n".join(lines)
+    return text_table(("method", "bits", "accuracy", "recon_error", "seconds"),
+                      [[r["method"], r["bits"], f"{100 * r['accuracy']:.2f}%", f"{r['recon_error']:.4g}",
+                        f"{r['seconds']:.2f}"] for r in rows])
 
 
 def settings_key(config: QuantConfig) -> str:

@@ -32,6 +32,7 @@ Example:
 """
 from __future__ import annotations
 
+import fcntl
 import gzip
 import hashlib
 import io
@@ -243,7 +244,7 @@ class Journal:
         embedding, timing = info.get("embedding", {}), info.get("timing", {})
         row = dict(
             workflow=workflow, config_key=key, step=step, row=int(answer.id), kind=kind, problem_hash=phash,
-            num_variables=len(answer.state), solved_by=info.get("route", answer.parameters.get("route")),
+            num_variables=len(answer.state), solved_by=info.get("route", answer.info.get("route")),
             parameters=json.dumps(scrub(answer.parameters), sort_keys=True), energy=answer.energy,
             route_energy=float(answer.sampleset.first.energy) if len(answer.sampleset) else None,
             feasible=None if answer.feasible is None else int(answer.feasible),
@@ -399,8 +400,6 @@ def _number(value):
 
 def _lock(run_dir: Path):
     """An exclusive lock on ``run_dir/.lock`` naming its holder; :class:`RunFolderBusyError` if held."""
-    import fcntl
-
     path = run_dir / ".lock"
     f = open(path, "a+")
     try:
@@ -418,7 +417,5 @@ def _lock(run_dir: Path):
 
 
 def _unlock(f) -> None:
-    import fcntl
-
     fcntl.flock(f, fcntl.LOCK_UN)
     f.close()

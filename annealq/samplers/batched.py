@@ -1,6 +1,6 @@
 """Vectorised simulated annealing, then tabu search, of every neuron of a layer at once (route ``batched``).
 
-All ``n * num_reads`` chains anneal together against the layer's shared matrix ``G_v``.
+All ``n * num_reads`` chains run together against the layer's shared matrix ``G_v``.
 Neuron ``i``'s energy with ``c = coeffs[i]``, ``L = linear[i]``, ``u = c * v`` is
 
     E_i(v) = offset_i + L . v + u^T G0 u,       G0 = G_v with its diagonal set to 0.
@@ -9,61 +9,25 @@ Each chain keeps ``a = 2 c (1 - 2v)`` and the field ``f = L / c + 2 G0 u``; flip
 variable ``k`` costs ``dE = a_k f_k / 2``, negates ``a_k`` and adds ``G0[:, k] a_k`` to
 ``f`` (a variable with ``c_k = 0`` never matters and keeps its starting value).
 
-Sweeps are sequential single-spin Metropolis sweeps, exact (each flip sees every earlier
-flip), with lazy blocked field updates: inside a block of ``BLOCK`` variables a field is
-the stale ``f_k`` plus the block's earlier flips (a small product); at the end of the block
-all its flips reach ``f`` at once as one matrix product.  Annealing runs in float32 and
-stops early once ``FROZEN_SWEEPS`` sweeps in a row change no chain.
+Choices, one line each (measured: benchmarks/results/speed.json, speed_batched.json; docs/ptq.md):
 
-Then a tabu search (:func:`tabu_search`, float32, ``max(MIN_TABU_STEPS, m)`` steps unless
-``tabu_steps`` says otherwise) runs from the annealed states: each step every chain makes
-its best single flip, uphill too, among the variables it has not flipped in its last ~20
-steps, and ends in the best state it saw.  Single-flip Metropolis sweeps stall on these
-QUBOs: with inputs of nonzero mean, ``G`` has one dominant direction, so any single flip
-costs far more than a balanced pair of flips gains.  On 16 neurons of a 784-128 layer
-(10,000 uniform inputs, int4, ``absmax`` grids, 10 reads from round-to-nearest) the tabu
-phase took the summed error from 217.66 (1000 sweeps, then descent) to 204.04, against
-218.06 for GPTQ; dwave-samplers' ``TabuSampler`` (4 reads of 5 s a neuron) ends within
-0.01% of it on the neurons checked.  Annealing before the tabu search changes little there
-(whole layer, 785 tabu steps: 1725.81 after 1000 sweeps, 1726.33 after none).  On digits'
-smaller layers (65 and 129 variables, 10 reads from round-to-nearest) a short anneal and
-more tabu steps pay: summed over the three layers, int4 28.62 with 1000 sweeps and 100
-steps, 29.43 with 100 sweeps and 100 steps, 24.57 with 100 sweeps and 2000 steps, 24.84
-with 1000 and 1000 (int2: 726.5, 733.1, 637.5, 637.2).  Hence the defaults: ``NUM_SWEEPS``
-100 and at least ``MIN_TABU_STEPS`` 2000 tabu steps.
-
-Last, a greedy descent in float64 (``beta = inf``; each chain flips its most negative ``dE``
-until none is negative) runs from the searched states and, for warm starts, from the
-starts too, keeping the better per chain, so no read is worse than a descent from its
-start.  Reported energies are recomputed by ``QUBOBatch.energies`` (or the BQM).
-
-Schedule, geometric per neuron from ``hot`` to ``cold``.  Worst-case flip-energy bounds
-(largest possible flip hot, 1% quantile of the coefficients cold) start far too hot and stop
-too warm on real layers (on a 784-128 layer, 200 sweeps: 47% higher error at 4 bits, 20% at
-2), so the ends are set from typical flips:
-
-- cold: rejects with probability 99% a tenth of a typical step's own energy (the median of
-  ``c_k^2 G_kk``; :func:`cold_betas`); for a plain BQM, which has no shared matrix, it
-  rejects the 1% quantile of its nonzero coefficients with probability 99% (:func:`bqm_cold_beta`);
-- hot, random starts: accepts a tenth of the median flip of the starting states with
-  probability 1/2 (:func:`typical_flip_betas`);
-- hot, warm starts: ``cold / WARM_SPAN``: hotter restarts lose the warm start's structure.
-
-Measured by ``benchmarks/speed.py`` on this 2-core CPU (784-128-10 MLP shape, 10,000
-uniform inputs, ``absmax`` grids, both layers summed): the naive path (dwave-samplers'
-annealer one neuron at a time, 10 reads x 1000 sweeps) against this route (10 reads from
-round-to-nearest, 100 sweeps, 2000 tabu steps, through ``annealq.solve``):
-
-====  ===================  ================================
-bits  naive                batched
-====  ===================  ================================
-4     364 s, error 3032.9  12.4 s (29x), 1737.1 (0.57x)
-2     318 s, error 70407   10.8 s (29x), 42508 (0.60x)
-====  ===================  ================================
-
-numpy beats torch on the many small per-variable operations (~1.5 us vs ~4 us each) and
-matches it on the block products; multi-threaded BLAS made sweeps ~4x slower when the other
-core was busy, so the kernel runs single-threaded (``blas_threads``).
+- sweeps are exact sequential Metropolis sweeps with lazy blocked field updates (``BLOCK``
+  variables, then one matrix product): as exact as one flip at a time, at BLAS speed;
+- float32 for annealing and tabu, float64 for the final descent: half the memory traffic,
+  exact reported energies;
+- a short anneal (``NUM_SWEEPS``) then a tabu search (``MIN_TABU_STEPS`` steps at least):
+  single flips stall on these QUBOs (inputs of nonzero mean give ``G`` one dominant
+  direction, so a balanced pair of flips is needed) and tabu's uphill moves get past it;
+- the schedule's ends come from typical flips, not worst-case bounds (cold: rejects a tenth
+  of a typical step's energy with probability 99%; hot: accepts a tenth of the median
+  starting flip with probability 1/2; warm starts from ``cold / WARM_SPAN``): worst-case
+  bounds start too hot and stop too warm on real layers;
+- reads ``min(NUM_READS, READ_BUDGET // m)`` (:func:`default_reads`): on wide rows more reads
+  cost time without lowering the error, on narrow ones they pay;
+- a final greedy descent from the searched states and from the warm starts, so no read is
+  worse than its start;
+- numpy rather than torch (many small per-variable operations), single-threaded BLAS
+  (``blas_threads``): multi-threaded BLAS was slower with the other core busy.
 
 Example:
     >>> import numpy as np
@@ -86,7 +50,9 @@ from annealq.formulations.batch import QUBOBatch
 from annealq.samplers.solve import BatchSampler
 
 BLOCK = 64
-NUM_SWEEPS = 100  # a short anneal seeds the tabu search (module docstring)
+NUM_SWEEPS = 20  # a short anneal seeds the tabu search (module docstring)
+NUM_READS = 10  # reads per row by default, but at most READ_BUDGET // m (at least 2) for wide rows
+READ_BUDGET = 3200  # reads x variables: 4 reads at 785 variables end within 0.03% of 10 in a quarter of the time
 WARM_SPAN = 10.0  # warm starts anneal from cold / WARM_SPAN
 COLD_FRACTION = 0.1  # the cold end rejects this fraction of a typical step's energy with probability 99%
 HOT_FRACTION = 0.1  # the hot end accepts this fraction of the median starting flip with probability 1/2
@@ -263,6 +229,15 @@ def default_tabu_steps(num_variables: int) -> int:
     return max(MIN_TABU_STEPS, num_variables)
 
 
+def default_reads(num_variables: int) -> int:
+    """``NUM_READS``, fewer for wide rows (``READ_BUDGET // m``, at least 2).
+
+    >>> default_reads(65), default_reads(785)
+    (10, 4)
+    """
+    return max(2, min(NUM_READS, READ_BUDGET // max(num_variables, 1)))
+
+
 def anneal(quadratic, coeffs, linear, states, cold, num_sweeps: int, rng: np.random.Generator, *,
            warm: bool = False, ranges=None, tabu_steps: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Anneal chains from ``states`` ``(n, reads, m)``; final states (same shape) and ``(hot, cold)`` per neuron.
@@ -333,15 +308,19 @@ class BatchedAnnealer(dimod.Sampler, BatchSampler):
     def __init__(self, blas_threads: int = 1):
         self.blas_threads = blas_threads
 
-    def sample_batch(self, batch: QUBOBatch, *, num_reads: int = 10, num_sweeps: int = NUM_SWEEPS,
+    def sample_batch(self, batch: QUBOBatch, *, num_reads: int | None = None, num_sweeps: int = NUM_SWEEPS,
                      tabu_steps: int | None = None, seed=None, initial_states=None) -> list[dimod.SampleSet]:
         """One SampleSet per row: variables ``0 .. m-1``, energies from :meth:`QUBOBatch.energies`.
 
-        ``initial_states`` ``(n, s, m)`` are tiled over the reads; no read ends worse than its start.
+        ``num_reads``: default :func:`default_reads` (at least one per warm start); ``initial_states`` ``(n, s, m)`` are tiled
+        over the reads; no read ends worse than its start.
         """
         start = time.perf_counter()
         rng = np.random.default_rng(seed)
         n, m = batch.num_rows, batch.num_variables
+        if num_reads is None:  # every warm start gets a read of its own
+            starts = 0 if initial_states is None else np.asarray(initial_states).reshape(n, -1, m).shape[1]
+            num_reads = max(default_reads(m), starts)
         states = initial_chains(initial_states, n, num_reads, m, rng)
         with threadpool_limits(self.blas_threads, user_api="blas"):
             states, ranges = anneal(batch.quadratic, batch.scale, batch.linear, states,

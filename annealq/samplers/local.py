@@ -34,8 +34,9 @@ class BoundedExactCQMSolver(dimod.ExactCQMSolver):
         >>> x, y = dimod.Binaries("xy")
         >>> cqm = dimod.ConstrainedQuadraticModel.from_bqm(dimod.BQM({"x": -1, "y": -2}, {}, 0, "BINARY"))
         >>> _ = cqm.add_constraint(x + y == 1)
-        >>> BoundedExactCQMSolver().sample_cqm(cqm).filter(lambda d: d.is_feasible).first.sample
-        {'x': 0, 'y': 1}
+        >>> best = BoundedExactCQMSolver().sample_cqm(cqm).filter(lambda d: d.is_feasible).first.sample
+        >>> int(best["x"]), int(best["y"])
+        (0, 1)
     """
 
     parameters: dict = {}

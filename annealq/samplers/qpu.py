@@ -36,11 +36,11 @@ from typing import Callable, Iterator
 
 import dimod
 import numpy as np
-from dwave.embedding import embed_bqm, unembed_sampleset
+from dwave.embedding import unembed_sampleset
 
 from annealq.embedding import (CHAIN_BREAK_METHODS, chain_info, chain_strength_policy,
-                               clique_embedder, embedding_stats, get_chain_break_method, pack_clique_embeddings,
-                               scale_to_profile, solve_by_blocks, target_graph, used_adjacency)
+                               clique_embedder, embedding_stats, get_chain_break_method, pack_clique_embeddings, pack_embedded,
+                               scale_to_profile, solve_by_blocks, target_graph)
 from annealq.profiles import HardwareProfile, UnknownProfileError, list_profiles, load_profile
 from annealq.formulations.batch import QUBOBatch
 from annealq.samplers.errors import PrecisionWarning
@@ -171,13 +171,12 @@ class QPUComposite(dimod.ComposedSampler):
         """Sample several BQMs on disjoint ``embeddings`` in one QPU call; one SampleSet each."""
         policy = chain_strength_policy(self.chain_strength if chain_strength is None else chain_strength)
         method_name = chain_break_method or self.chain_break_method
-        physical = dimod.BinaryQuadraticModel(dimod.SPIN)
-        reports = []
+        reports, embedded = [], []
         for bqm, emb in zip(bqms, embeddings):
-            scaled, report = scale_to_profile(bqm, self.profile, policy, embedding=emb)
-            physical.update(embed_bqm(scaled, emb, used_adjacency(self.graph, emb),
-                                      chain_strength=report.chain_strength or 0.0, smear_vartype=dimod.SPIN))
+            _, report, target = scale_to_profile(bqm, self.profile, policy, embedding=emb, return_embedded=True)
             reports.append(report)
+            embedded.append(target)
+        physical = pack_embedded(embedded)
         answer = self._call(physical, parameters)
         estimate = self._estimate(physical.num_variables, int(answer.record.num_occurrences.sum()))
         out = []
@@ -189,6 +188,7 @@ class QPUComposite(dimod.ComposedSampler):
             notes = [{"type": "precision", "message": m} for m in report.warnings]
             self._announce(notes)
             result.info.update(chain_info(report.chain_strength, result, method_name))
+            result.info["embedding_context"] = embedding_context(answer, emb, method_name, report.chain_strength)
             result.info.update(
                 route=self.route, embedding=embedding_stats(emb).as_dict(), scaling=report.as_dict(),
                 warnings=list(answer.info.get("warnings", [])) + notes, qpu_calls=1,
@@ -297,6 +297,18 @@ class PackedQPUComposite(QPUComposite, BatchSampler):
 
     def _seed(self, seed: int | None) -> dict:
         return {"seed": seed} if seed is not None and "seed" in self.parameters else {}
+
+
+def embedding_context(physical: dimod.SampleSet, embedding, chain_break_method: str, chain_strength) -> dict:
+    """What unembeds a row's answer again offline: its embedding and the raw samples of its qubits."""
+    qubits = sorted({q for chain in embedding.values() for q in chain})
+    columns = [physical.variables.index(q) for q in qubits]
+    raw = dimod.SampleSet.from_samples((physical.record.sample[:, columns], qubits), dimod.SPIN,
+                                       energy=np.zeros(len(physical)),
+                                       num_occurrences=physical.record.num_occurrences)
+    return {"embedding": {str(v): [int(q) for q in chain] for v, chain in embedding.items()},
+            "chain_break_method": chain_break_method, "chain_strength": chain_strength,
+            "physical": raw.to_serializable()}
 
 
 def _is_mock(sampler) -> bool:

@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 import abc
+import contextlib
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -73,7 +74,7 @@ class Answer:
         parameters: what the sampler call received.
         model: the BQM or CQM solved.
         feasible, violations: for CQM rows, of ``state``.
-        info: penalty multiplier and rule, polish, and what a journal read back.
+        info: the route that answered, penalty multiplier and rule, polish, and what a journal read back.
     """
 
     id: int
@@ -187,6 +188,18 @@ def _cqm_answer(batch: CQMBatch, r: int, sampler, params: dict, penalty, start: 
                   params, cqm, bool(feasible[best]), checks[best][1], info)
 
 
+def die_with_parent() -> None:
+    """Worker initializer: on Linux, end this worker when the process that started it dies
+    (even by ``kill -9``), so no orphaned solver keeps running; elsewhere nothing."""
+    import ctypes
+    import signal
+    import sys
+
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
 def _chunks(items: list[int], count: int) -> list[list[int]]:
     return [c for c in (items[k::count] for k in range(count)) if c]
 
@@ -210,13 +223,16 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
     """
     config = config or SolverConfig()
     batch = problem if isinstance(problem, CQMBatch) else qubo_batch(problem)
-    sampler = _resolve(config.route if sampler is None else sampler)
+    spec = config.route if sampler is None else sampler  # what worker processes rebuild the sampler from
+    route = spec if isinstance(spec, str) else type(spec).__name__
+    sampler = _resolve(spec)
     done = journal.reusable(batch) if journal is not None else {}
     todo = [r for r in range(batch.num_rows) if int(batch.ids[r]) not in done]
     answers = list(done.values())
 
     def take(new):
         for a in new:
+            a.info["route"] = a.sampleset.info.get("route", route)
             answers.append(a)
             if journal is not None:
                 journal.save(a)
@@ -235,9 +251,9 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
                             chain_strength, penalty))
     elif todo:
         own = executor is None
-        pool = ProcessPoolExecutor(config.workers) if own else executor
+        pool = ProcessPoolExecutor(config.workers, initializer=die_with_parent) if own else executor
         try:
-            futures = [pool.submit(solve_rows, batch.subset(chunk), sampler, list(range(len(chunk))), config,
+            futures = [pool.submit(solve_rows, batch.subset(chunk), spec, list(range(len(chunk))), config,
                                    None if warm_starts is None else warm_starts[chunk], chain_strength, penalty)
                        for chunk in _chunks(todo, config.workers * 4)]
             for f in as_completed(futures):
@@ -256,8 +272,8 @@ def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, wa
     reads = config.num_reads
     # reads that end descended from every warm start need no second polish
     polished = sampler.polished and (warm is None or reads is None or reads >= warm.shape[1])
-    for r, ss in enumerate(samplesets):
-        seconds = time.perf_counter() - start
+    for r, ss in enumerate(samplesets):  # a sampler that times its rows says so; else the time since the last
+        seconds = ss.info.get("seconds", time.perf_counter() - start)
         start = time.perf_counter()
         params = ss.info.get("parameters", {**own, "seed": config.seed})
         take([_qubo_answer(sub, r, ss, params, None if warm is None else warm[r], seconds, polished)])

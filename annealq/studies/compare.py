@@ -42,7 +42,6 @@ Example:
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import json
 import math
@@ -60,6 +59,7 @@ from annealq.samplers.router import route_kind
 from annealq.samplers.router import sampler as make_sampler
 from annealq.samplers.solve import accepted
 from annealq.studies.decoded import decoded_accuracy, run_model
+from annealq.studies.tables import finite, write_csv, write_json
 
 #: Sweeps of a recorded answer whose route was sent none (dwave-samplers' default).
 DEFAULT_SWEEPS = 1000
@@ -141,7 +141,7 @@ class Comparison:
 
     def to_dict(self) -> dict:
         """JSON-ready: non-finite numbers become None (``tts99`` None: no read succeeded)."""
-        return _finite(dataclasses.asdict(self))
+        return finite(dataclasses.asdict(self))
 
 
 # -- per-read measures --------------------------------------------------------------------
@@ -495,26 +495,9 @@ def format_report(report: Comparison) -> str:
 def save_report(report: Comparison, folder) -> dict[str, Path]:
     """Write ``compare.json`` (everything) and one CSV per table; returns the paths by name."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {"json": folder / "compare.json"}
-    paths["json"].write_text(json.dumps(report.to_dict(), indent=1))
+    paths = {"json": write_json(folder / "compare.json", report.to_dict())}
     for name in ("configs", "neurons", "layers", "chains", "overall"):
         rows = getattr(report, name)
-        if not rows:
-            continue
-        paths[name] = folder / f"{name}.csv"
-        with paths[name].open("w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-            writer.writeheader()
-            writer.writerows(rows)
+        if rows:
+            paths[name] = write_csv(folder / f"{name}.csv", rows)
     return paths
-
-
-def _finite(value):
-    if isinstance(value, dict):
-        return {k: _finite(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_finite(v) for v in value]
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value

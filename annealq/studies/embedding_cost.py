@@ -40,8 +40,6 @@ Example:
 """
 from __future__ import annotations
 
-import csv
-import json
 import math
 from pathlib import Path
 from time import perf_counter
@@ -54,6 +52,7 @@ from annealq.embedding import clique_embedder, embedding_stats, scale_to_profile
 from annealq.embedding.decompose import condition_on
 from annealq.formulations import Grid, bias_grid, fixed_point_problem, rounding_problem
 from annealq.profiles import HardwareProfile, list_profiles, load_profile
+from annealq.studies.tables import text_table, write_csv, write_json
 from annealq.embedding.calls import batch_calls
 
 FORMULATIONS = ("rounding", "fixed_point")
@@ -210,7 +209,7 @@ def format_table(rows: Sequence[Mapping]) -> str:
               f"{r['qpu_access_s']:.2f}",
               _j_bits(r), "" if r["j_min"] is None else f"{r['j_min']:.3g}{'*' if r['j_below_precision'] else ''}"]
              for r in rows]
-    return _text_table(head, lines, left=3)
+    return text_table(head, lines, left=3)
 
 
 def format_summary(rows: Sequence[Mapping]) -> str:
@@ -222,8 +221,8 @@ def format_summary(rows: Sequence[Mapping]) -> str:
         limits.setdefault((r["profile"], r["graph"]), {"clique": r["largest_clique"]})[column] = largest_fan_in(r)
     columns = list(dict.fromkeys(c for cells in limits.values() for c in cells))
     parts = ["Largest fan-in whose neuron QUBO fits one clique (rounding: any bits; K: fixed point at K bits)\n"
-             + _text_table(("profile", "graph") + tuple(columns),
-                           [list(key) + [cells.get(c, "") for c in columns] for key, cells in limits.items()])]
+             + text_table(("profile", "graph") + tuple(columns),
+                          [list(key) + [cells.get(c, "") for c in columns] for key, cells in limits.items()], left=2)]
     for form in dict.fromkeys(r["formulation"] for r in rows):
         parts.append(f"Physical qubits per neuron, {form} ('-': needs decomposition)\n" + _pivot(
             [r for r in rows if r["formulation"] == form], lambda r: str(r["qubits"]) if r["fits"] else "-"))
@@ -248,8 +247,8 @@ def _pivot(rows, cell) -> str:
     grid: dict = {}
     for r in rows:
         grid.setdefault((r["profile"], r["graph"], r["fan_in"]), {})[r["bits"]] = cell(r)
-    return _text_table(("profile", "graph", "fan-in") + tuple(f"b{b}" for b in bits),
-                       [list(key) + [cells.get(b, "") for b in bits] for key, cells in grid.items()])
+    return text_table(("profile", "graph", "fan-in") + tuple(f"b{b}" for b in bits),
+                      [list(key) + [cells.get(b, "") for b in bits] for key, cells in grid.items()], left=2)
 
 
 def _j_bits(row) -> str:
@@ -258,21 +257,8 @@ def _j_bits(row) -> str:
     return f"{row['j_dynamic_range_bits']:.1f}{'*' if row['j_below_precision'] else ''}"
 
 
-def _text_table(head, lines, left: int = 2) -> str:
-    cells = [list(head)] + [[str(c) for c in line] for line in lines]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
-    return "\n".join("  ".join(c.ljust(w) if i < left else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-                     for row in cells)
-
-
 def save_rows(rows: Sequence[Mapping], folder) -> dict:
     """Write ``embedding_cost.csv`` and ``embedding_cost.json`` into ``folder``; their paths."""
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = {"csv": folder / "embedding_cost.csv", "json": folder / "embedding_cost.json"}
-    with open(paths["csv"], "w", newline="", encoding="utf-8") as f:
-        writer = csv.DictWriter(f, fieldnames=ROW_KEYS)
-        writer.writeheader()
-        writer.writerows(rows)
-    paths["json"].write_text(json.dumps(list(rows), indent=1), encoding="utf-8")
-    return paths
+    return {"csv": write_csv(folder / "embedding_cost.csv", rows, ROW_KEYS),
+            "json": write_json(folder / "embedding_cost.json", list(rows))}

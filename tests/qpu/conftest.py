@@ -1,7 +1,7 @@
 """Tests on D-Wave Leap: they run only where a Leap token is configured, and skip otherwise."""
 import pytest
 
-from annealq.samplers.qpu import leap_token_configured
+from annealq.samplers.leap import leap_token_configured
 
 
 @pytest.fixture(autouse=True)

@@ -9,8 +9,8 @@ import torch
 
 import annealq
 from annealq.doctor import doctor
-from annealq.records import RunStore
-from annealq.samplers.dryrun import dry_run
+from annealq.records import Journal
+from annealq.ptq.dryrun import dry_run
 from annealq.studies.compare import compare_run
 
 
@@ -43,10 +43,10 @@ def test_quantize_on_the_qpu(tmp_path, route):
     model, calib = tiny_model()
     config = annealq.QuantConfig(bits=2, route=route, num_reads=50)
     planned = dry_run(model, config, profile=annealq.sampler(route).profile)
-    result = annealq.quantize(model, calib, config, store=RunStore(tmp_path))
+    result = annealq.quantize(model, calib, config, journal=Journal(tmp_path))
     rtn = annealq.quantize(model, calib, annealq.QuantConfig(bits=2, method="rtn"))
     assert result.recon_error <= rtn.recon_error + 1e-9
-    rows = RunStore(tmp_path).records()
+    rows = Journal(tmp_path, read_only=True).records()
     assert len(rows) == 2 and all(r["qpu_access_time"] > 0 and r["physical_qubits"] > 0 for r in rows)
     assert len({r["call_id"] for r in rows}) == planned[0]["qpu_calls"]
     report = compare_run(tmp_path, accuracy=False)  # offline: SA on the recorded QPU problems
@@ -56,8 +56,8 @@ def test_quantize_on_the_qpu(tmp_path, route):
 
 def test_quantize_on_the_hybrid_solver(tmp_path):
     model, calib = tiny_model()
-    result = annealq.quantize(model, calib, annealq.QuantConfig(bits=2, route="hybrid"), store=RunStore(tmp_path))
-    rows = RunStore(tmp_path).records()
+    result = annealq.quantize(model, calib, annealq.QuantConfig(bits=2, route="hybrid"), journal=Journal(tmp_path))
+    rows = Journal(tmp_path, read_only=True).records()
     assert len(rows) == 2 and all(r["solved_by"] == "hybrid" for r in rows)
     assert result.layers[0].quantization.info["route"] == "hybrid"
     no_token_in(tmp_path, leap_token())

@@ -1,0 +1,99 @@
+"""The pruning workflow's config: a frozen dataclass validated at construction.
+
+Example:
+    >>> cfg = PruneConfig(sparsity=0.36, method="qubo-refined", refine_budget=40)
+    >>> PruneConfig.from_dict(cfg.to_dict()) == cfg
+    True
+    >>> PruneConfig(sparsity=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: sparsity must be a fraction in [0, 1) of the units to remove, got 1.0
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from annealq.prune.capacity import PATHS
+from annealq.prune.refine import METHODS as REFINEMENTS
+from annealq.prune.scores import SIMILARITIES, check_weights
+from annealq.samplers.config import (Config, SolverConfig, check_choice, check_count, check_positive, check_seed)
+
+METHODS = ("qubo", "qubo-refined", "taylor-greedy", "l1", "l1-qubo", "taylor-topk", "random")
+#: chosen on the held-out splits of both tasks (benchmarks/results/prune_selection.json)
+DEFAULT_IMPORTANCE = {"fisher": 1.0}
+
+
+@dataclass(frozen=True)
+class PruneConfig(Config):
+    """How to prune.
+
+    Attributes:
+        sparsity: fraction of each prunable layer's units removed (``round`` of it; at least one
+            unit stays per layer).
+        method: one of :data:`METHODS` (``qubo``: gradient-aware importance plus redundancy).
+        importance: ``{criterion: weight}`` over ``taylor``, ``fisher``, ``l1``, each criterion
+            divided by its layer mean before mixing.
+        redundancy: weight of the similarity term; a layer of ``n`` units gets
+            ``Q0 = redundancy / (n - 1) * similarity``, so a unit kept with every other fully
+            similar unit kept pays about ``2 * redundancy`` times the mean importance.
+        similarity: ``cosine`` or ``correlation`` of activation maps.
+        exact_k: ``capacity`` (bisection on a linear multiplier), ``cqm`` or ``penalty``.
+        capacity_steps: most bisection steps per layer.
+        scope: ``layer`` (one QUBO and budget per layer) or ``global`` (one block-diagonal QUBO over
+            every layer keeping the summed budget, so layers may keep more or fewer than their share).
+        rounds: QUBO rounds (``qubo``, ``l1-qubo``): the budget is reached in this many equal
+            steps, the scores recomputed under the masks so far before each.
+        refine: ``swap`` or ``tt`` (``ttopt``), for ``qubo-refined``.
+        refine_budget: evaluations of the true metric spent by the refinement.
+        finetune_epochs: epochs of fine-tuning on the data after pruning (masks held), 0 for none.
+        finetune_lr: Adam learning rate of the fine-tuning.
+        loss: ``cross_entropy``, ``mse`` or None (cross-entropy for integer targets, else MSE).
+        seed: the ``random`` baseline's and the refinement's seed.
+        solver: route, budget and seed of the QUBO solves.
+    """
+
+    sparsity: float = 0.36
+    method: str = "qubo"
+    importance: dict = field(default_factory=lambda: dict(DEFAULT_IMPORTANCE))
+    redundancy: float = 0.1
+    similarity: str = "cosine"
+    exact_k: str = "capacity"
+    capacity_steps: int = 12
+    scope: str = "layer"
+    rounds: int = 1
+    refine: str = "swap"
+    refine_budget: int = 40
+    finetune_epochs: int = 0
+    finetune_lr: float = 1e-3
+    loss: str | None = None
+    seed: int = 0
+    solver: SolverConfig = SolverConfig()
+
+    def __post_init__(self):
+        s = self.sparsity
+        if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or not 0 <= s < 1:
+            raise ValueError(f"sparsity must be a fraction in [0, 1) of the units to remove, got {s!r}")
+        check_choice("method", self.method, METHODS)
+        check_weights(self.importance)
+        r = self.redundancy
+        if isinstance(r, bool) or not isinstance(r, (int, float)) or not math.isfinite(r) or r < 0:
+            raise ValueError(f"redundancy must be a finite weight >= 0, got {r!r}")
+        check_choice("similarity", self.similarity, SIMILARITIES)
+        check_choice("exact_k", self.exact_k, PATHS)
+        check_count("capacity_steps", self.capacity_steps)
+        check_choice("scope", self.scope, ("layer", "global"))
+        check_count("rounds", self.rounds)
+        check_choice("refine", self.refine, REFINEMENTS)
+        check_count("refine_budget", self.refine_budget)
+        check_count("finetune_epochs", self.finetune_epochs, minimum=0)
+        check_positive("finetune_lr", self.finetune_lr)
+        if self.loss is not None:
+            check_choice("loss", self.loss, ("cross_entropy", "mse"))
+        if check_seed(self.seed) is None:
+            raise ValueError("seed must be an integer (the random baseline and the refinement need one)")
+        if not isinstance(self.solver, SolverConfig):
+            raise ValueError(f"solver must be a SolverConfig, got {type(self.solver).__name__}")
+
+    def __hash__(self):  # the importance dict is not hashable by itself
+        return hash(repr(self.to_dict()))

@@ -1,0 +1,232 @@
+"""Which units of a torch model can be pruned, masks for evaluation, and the physically smaller export.
+
+A prunable layer is a ``Conv1d``/``Conv2d``/``Linear`` whose output channels (neurons) can be
+removed on their own: the last layer run (the model's output) is left alone, and so is a layer
+whose channels are tied to another layer's by a residual add or a concatenation (removing one
+would break the other's shape).  Those ties come from ``torch-pruning``'s dependency graph when
+it is installed (``pip install annealq[prune]``): it traces any model, and it removes channels
+physically together with every layer they touch (BatchNorm, the next layers' inputs, a flatten
+into a ``Linear``), which a hand-written walk would have to re-derive for each graph shape.
+Without it, plain ``nn.Sequential`` conv/linear stacks are handled here.
+
+A mask zeroes a unit's output where it leaves its layer (after a BatchNorm that follows it), so
+with activations that map 0 to 0 (ReLU, tanh, GELU) the masked model computes exactly what the
+exported smaller one does.
+
+Example:
+    >>> import torch
+    >>> from torch import nn
+    >>> model = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.ReLU(), nn.Flatten(), nn.Linear(4 * 9, 3))
+    >>> x = torch.randn(5, 1, 3, 3)
+    >>> layers, left = prunable_layers(model, x)
+    >>> [(l.name, l.units) for l in layers], [name for name, _ in left]
+    ([('0', 4)], ['3'])
+    >>> masks = {"0": np.array([1, 0, 1, 1], dtype=bool)}
+    >>> small = export(model, layers, masks, x)
+    >>> small[0].out_channels, small[3].in_features
+    (3, 27)
+    >>> with masked(model, layers, masks):
+    ...     same = torch.allclose(model(x), small(x), atol=1e-6)
+    >>> same
+    True
+"""
+from __future__ import annotations
+
+import copy
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+UNIT_TYPES = (nn.Conv1d, nn.Conv2d, nn.Linear)
+NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d)
+
+
+@dataclass
+class PrunableLayer:
+    """One layer whose output units may be removed.
+
+    Attributes:
+        name: the module's name in the model.
+        module: the Conv/Linear module.
+        mask_point: where a mask zeroes its outputs (the module, or the BatchNorm right after it).
+        units: number of output channels / neurons.
+    """
+
+    name: str
+    module: nn.Module
+    mask_point: nn.Module
+    units: int
+
+
+def torch_pruning():
+    """The ``torch_pruning`` module, or None when it is not installed."""
+    try:
+        import torch_pruning
+    except ImportError:
+        return None
+    return torch_pruning
+
+
+def _trace(model: nn.Module, example: torch.Tensor) -> list[tuple[str, nn.Module, object, object]]:
+    """Leaf modules in the order they run: ``(name, module, input, output)`` (references, no copies)."""
+    names = {m: n for n, m in model.named_modules()}
+    order = []
+    hooks = [m.register_forward_hook(lambda mod, args, out: order.append((names[mod], mod, args[0] if args else None, out)))
+             for m in model.modules() if not list(m.children())]
+    try:
+        with torch.no_grad():
+            model.eval()
+            model(example[:2])
+    finally:
+        for h in hooks:
+            h.remove()
+    return order
+
+
+def _unit_count(module: nn.Module) -> int:
+    return module.out_channels if isinstance(module, (nn.Conv1d, nn.Conv2d)) else module.out_features
+
+
+def _coupled(tp, graph, module) -> list[str]:
+    """Other layers whose output channels a dependency graph ties to ``module``'s."""
+    fn = tp.prune_linear_out_channels if isinstance(module, nn.Linear) else tp.prune_conv_out_channels
+    group = graph.get_pruning_group(module, fn, idxs=[0])
+    return [type(dep.target.module).__name__ for dep, _ in group
+            if dep.target.module is not module and isinstance(dep.target.module, UNIT_TYPES)
+            and "out_channels" in getattr(dep.handler, "__name__", "")]
+
+
+def _is_chain(model: nn.Module) -> bool:
+    if not isinstance(model, nn.Sequential):
+        return False
+    return all(_is_chain(m) if isinstance(m, nn.Sequential) else not list(m.children()) for m in model)
+
+
+def prunable_layers(model: nn.Module, example) -> tuple[list[PrunableLayer], list[tuple[str, str]]]:
+    """``(prunable layers in run order, [(name, why left alone)])`` (see module docstring)."""
+    example = torch.as_tensor(example, dtype=torch.float32)
+    order = _trace(model, example)
+    runs = [(n, m, i, o) for n, m, i, o in order if isinstance(m, UNIT_TYPES)]
+    if not runs:
+        raise ValueError(f"{type(model).__name__} has nothing to prune: annealq prunes the output channels of "
+                         f"Conv1d/Conv2d layers and the neurons of Linear layers")
+    counts = {}
+    for n, *_ in runs:
+        counts[n] = counts.get(n, 0) + 1
+    tp = torch_pruning()
+    graph = None
+    if tp is not None:
+        graph = tp.DependencyGraph().build_dependency(model, example_inputs=example[:2])
+    elif not _is_chain(model):
+        raise ValueError(f"{type(model).__name__} is not a plain nn.Sequential: install torch-pruning "
+                         f"(pip install 'annealq[prune]') to find which channels can be removed")
+    layers, left = [], [(runs[-1][0], "the model's output layer")]
+    seen = set()
+    for name, module, _, out in runs[:-1]:
+        if name in seen:
+            continue
+        seen.add(name)
+        if counts[name] > 1:
+            left.append((name, "run more than once (shared weights)"))
+            continue
+        tied = _coupled(tp, graph, module) if graph is not None else []
+        if tied:
+            left.append((name, f"its channels are tied to {len(tied)} other layer(s) by a residual add or concatenation"))
+            continue
+        # a BatchNorm fed by this layer's output carries the mask
+        point = next((m for n, m, i, _ in order if isinstance(m, NORM_TYPES) and i is out), module)
+        layers.append(PrunableLayer(name, module, point, _unit_count(module)))
+    return layers, left
+
+
+def _mask_hook(mask: torch.Tensor):
+    def hook(module, args, out):
+        shape = (1, -1) + (1,) * (out.ndim - 2)
+        return out * mask.to(out.dtype).reshape(shape)
+    return hook
+
+
+def add_masks(model: nn.Module, layers: list[PrunableLayer], masks: dict) -> list:
+    """Zero the units whose mask is False, for good (forward hooks); returns the hooks' handles."""
+    handles = []
+    for layer in layers:
+        if layer.name in masks:
+            mask = torch.as_tensor(np.asarray(masks[layer.name], dtype=bool))
+            handles.append(layer.mask_point.register_forward_hook(_mask_hook(mask)))
+    return handles
+
+
+@contextmanager
+def masked(model: nn.Module, layers: list[PrunableLayer], masks: dict):
+    """Run ``model`` with the units whose mask is False zeroed (hooks removed on exit)."""
+    handles = []
+    try:
+        handles = add_masks(model, layers, masks)
+        yield model
+    finally:
+        for h in handles:
+            h.remove()
+
+
+def export(model: nn.Module, layers: list[PrunableLayer], masks: dict, example) -> nn.Module:
+    """A physically smaller copy of ``model``: the masked-out units and every weight they touch removed."""
+    example = torch.as_tensor(example, dtype=torch.float32)
+    small = copy.deepcopy(model).eval()
+    by_name = dict(small.named_modules())
+    drops = {layer.name: np.flatnonzero(~np.asarray(masks[layer.name], dtype=bool)).tolist()
+             for layer in layers if layer.name in masks}
+    for name, drop in drops.items():
+        if len(drop) == next(l.units for l in layers if l.name == name):
+            raise ValueError(f"layer {name!r} would lose every unit: keep at least one per layer to export")
+    tp = torch_pruning()
+    if tp is not None:
+        graph = tp.DependencyGraph().build_dependency(small, example_inputs=example[:2])
+        for name, drop in drops.items():
+            module = by_name[name]
+            if drop:
+                fn = tp.prune_linear_out_channels if isinstance(module, nn.Linear) else tp.prune_conv_out_channels
+                graph.get_pruning_group(module, fn, idxs=drop).prune()
+        return small
+    return _export_chain(small, drops, example)
+
+
+def _export_chain(small: nn.Sequential, drops: dict, example: torch.Tensor) -> nn.Module:
+    """Channel removal on a plain Sequential: the layer's rows, its BatchNorm, the next layer's inputs."""
+    order = _trace(small, example)
+    leaves = [(n, m) for n, m, *_ in order]
+    shapes = {n: o.shape for n, m, _, o in order}
+    for pos, (name, module) in enumerate(leaves):
+        if not drops.get(name):
+            continue
+        keep = torch.as_tensor(np.setdiff1d(np.arange(_unit_count(module)), drops[name]))
+        _take(module, keep, out=True)
+        for later, follower in leaves[pos + 1:]:
+            if isinstance(follower, NORM_TYPES):
+                _take(follower, keep, out=True)
+            elif isinstance(follower, UNIT_TYPES):
+                per_channel = follower.in_features // shapes[name][1] if isinstance(follower, nn.Linear) else 1
+                cols = (keep[:, None] * per_channel + torch.arange(per_channel)[None]).reshape(-1)
+                _take(follower, cols, out=False)
+                break
+    return small
+
+
+def _take(module: nn.Module, idx: torch.Tensor, out: bool) -> None:
+    """Keep the output (or input) entries ``idx`` of a Conv/Linear/BatchNorm, in place."""
+    with torch.no_grad():
+        if isinstance(module, NORM_TYPES):
+            for attr in ("weight", "bias", "running_mean", "running_var"):
+                t = getattr(module, attr)
+                if t is not None:
+                    t.data = t.data[idx].clone()
+            module.num_features = len(idx)
+            return
+        dim = 0 if out else 1
+        module.weight = nn.Parameter(module.weight.data.index_select(dim, idx).clone())
+        if out and module.bias is not None:
+            module.bias = nn.Parameter(module.bias.data[idx].clone())
+        attr = ("out_" if out else "in_") + ("features" if isinstance(module, nn.Linear) else "channels")
+        setattr(module, attr, len(idx))

@@ -1,0 +1,136 @@
+"""Every method at every sparsity on one task, in one harness: rows, a table, report.json and a plot.
+
+A row: ``method``, ``sparsity``, ``task``, ``metric``, ``value`` (the test split), ``kept``
+(units kept over the prunable layers), ``seconds`` (choosing the masks), ``units``,
+``validation`` (the held-out split), ``finetune_epochs``.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable
+
+from annealq.prune.config import PruneConfig
+from annealq.prune.pipeline import prune
+from annealq.prune.tasks import Task
+
+
+def compare(task: Task, sparsities, methods, base: PruneConfig = PruneConfig(), *, finetune_epochs=(0,), journal=None,
+            on_row: Callable[[dict], None] | None = None) -> list[dict]:
+    """One row per (finetune epochs, sparsity, method), every method under ``base``'s other settings."""
+    rows = []
+    for epochs in finetune_epochs:
+        for sparsity in sparsities:
+            for method in methods:
+                config = replace(base, sparsity=sparsity, method=method, finetune_epochs=epochs)
+                result = prune(task.model, task.calibration, config, evaluate=task.validate, journal=journal)
+                row = {"method": method, "sparsity": sparsity, "task": task.name, "metric": task.metric,
+                       "value": task.test(result.model), "kept": result.kept, "seconds": result.seconds,
+                       "units": sum(layer["units"] for layer in result.layers.values()),
+                       "validation": task.validate(result.model), "finetune_epochs": epochs}
+                if result.refinement is not None:
+                    row["refine_evaluations"] = result.refinement.evaluations
+                rows.append(row)
+                if on_row is not None:
+                    on_row(row)
+    return rows
+
+
+def format_table(rows: list[dict], dense: float | None = None) -> str:
+    """Methods down, sparsities across (one block per fine-tuning setting)."""
+    out = []
+    for epochs in sorted({r["finetune_epochs"] for r in rows}):
+        sub = [r for r in rows if r["finetune_epochs"] == epochs]
+        sparsities = sorted({r["sparsity"] for r in sub})
+        methods = list(dict.fromkeys(r["method"] for r in sub))
+        metric = sub[0]["metric"]
+        head = f"{sub[0]['task']}  {metric} (test)  fine-tuning epochs: {epochs}"
+        if dense is not None:
+            head += f"  dense: {dense:.4f}"
+        out.append(head)
+        out.append(f"{'method':<15}" + "".join(f"{f's={s:g}':>12}" for s in sparsities))
+        for m in methods:
+            cells = {r["sparsity"]: r["value"] for r in sub if r["method"] == m}
+            out.append(f"{m:<15}" + "".join(f"{cells.get(s, float('nan')):>12.4f}" for s in sparsities))
+        out.append("")
+    return "\n".join(out)
+
+
+def save_report(rows: list[dict], folder, *, dense: float | None = None, config: PruneConfig | None = None) -> dict:
+    """``report.json`` and ``metric_vs_sparsity.png`` in ``folder``; returns their paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = {"rows": rows, "dense": dense, "config": None if config is None else config.to_dict()}
+    (folder / "report.json").write_text(json.dumps(report, indent=1))
+    plot_metric(rows, dense).savefig(folder / "metric_vs_sparsity.png", dpi=120)
+    return {"json": folder / "report.json", "plot": folder / "metric_vs_sparsity.png"}
+
+
+def plot_metric(rows: list[dict], dense: float | None = None):
+    """Metric against sparsity, one line per method (dashed: with fine-tuning)."""
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6, 4))
+    ax = fig.add_subplot()
+    methods = list(dict.fromkeys(r["method"] for r in rows))
+    for epochs in sorted({r["finetune_epochs"] for r in rows}):
+        for i, m in enumerate(methods):
+            pts = sorted((r["sparsity"], r["value"]) for r in rows if r["method"] == m and r["finetune_epochs"] == epochs)
+            if pts:
+                label = m if not epochs else f"{m} +ft{epochs}"
+                ax.plot(*zip(*pts), "o-" if not epochs else "s--", color=f"C{i}", label=label, ms=4)
+    if dense is not None:
+        ax.axhline(dense, color="k", lw=0.8, ls=":", label="dense")
+    ax.set_xlabel("sparsity (fraction of units removed per layer)")
+    ax.set_ylabel(f"{rows[0]['metric']} (test)" if rows else "metric")
+    ax.set_title(rows[0]["task"] if rows else "")
+    ax.legend(fontsize=7)
+    return fig
+
+
+def refinement_study(task: Task, sparsity: float, base: PruneConfig, budget: int, *, journal=None) -> list[dict]:
+    """``qubo-refined`` with each refinement (swap, tt) at one budget: value gained over ``qubo``, seconds."""
+    from annealq.prune.refine import METHODS
+
+    rows = []
+    for method in METHODS:
+        if method == "tt":
+            try:
+                import ttopt  # noqa: F401
+            except ImportError:
+                continue
+        config = replace(base, sparsity=sparsity, method="qubo-refined", refine=method, refine_budget=budget)
+        result = prune(task.model, task.calibration, config, evaluate=task.validate, journal=journal)
+        ref = result.refinement
+        rows.append({"refine": method, "budget": budget, "sparsity": sparsity, "task": task.name,
+                     "validation_start": ref.start_value, "validation": ref.value, "evaluations": ref.evaluations,
+                     "value": task.test(result.model), "seconds": result.seconds})
+    return rows
+
+
+def benchmark(task: Task, name: str, folder, *, sparsities=(0.2, 0.36, 0.5), methods=None, finetune: int = 0,
+              base: PruneConfig = PruneConfig(), refine_sparsity: float = 0.36, extra: dict | None = None) -> dict:
+    """What the benchmark scripts run: :func:`compare` plus :func:`refinement_study`, saved as
+    ``<name>.json``, ``<name>.txt`` (the table) and ``<name>.png`` in ``folder``."""
+    import time
+
+    from annealq.prune.config import METHODS
+
+    start = time.time()
+    dense = task.test(task.model)
+    rows = compare(task, sparsities, methods or METHODS, base, finetune_epochs=(0, finetune) if finetune else (0,),
+                   on_row=lambda r: print(f"{r['method']:>14} s={r['sparsity']:.2f} ft={r['finetune_epochs']} "
+                                          f"{r['metric']} {r['value']:.4f} ({r['seconds']:.1f}s)", flush=True))
+    study = refinement_study(task, refine_sparsity, base, base.refine_budget)
+    table = format_table(rows, dense)
+    print(table)
+    print("refinement at equal budget:", json.dumps(study, indent=1))
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    report = {"task": task.name, "dense": dense, "config": base.to_dict(), "rows": rows, "refinement": study,
+              **(extra or {}), "seconds": time.time() - start}
+    (folder / f"{name}.json").write_text(json.dumps(report, indent=1))
+    (folder / f"{name}.txt").write_text(table + "\n")
+    plot_metric(rows, dense).savefig(folder / f"{name}.png", dpi=120)
+    return report

@@ -1,0 +1,162 @@
+"""Per-unit importance and redundancy from a model and a calibration batch, by hooks.
+
+For every prunable layer (:func:`annealq.prune.graph.prunable_layers`) the activation ``a`` of
+each unit where its mask acts, and the loss gradient ``dL/da``, are captured by forward hooks
+and tensor hooks, one forward/backward pass over the batch (loss averaged over samples):
+
+- ``taylor``: first-order Taylor, ``|sum_{samples, positions} a * dL/da|`` (Molchanov et al.);
+- ``fisher``: ``mean_samples (sum_positions a * dL/da)^2`` (Theis et al.);
+- ``l1``: the L1 norm of the unit's weights (its output row / filter).
+
+:func:`importance` divides each criterion by its mean within the layer (so the terms are
+comparable) and mixes them with the stated weights.  Redundancy between the units of a layer
+is the cosine similarity of their activation maps over the batch (``"cosine"``); centred
+cosine (``"correlation"``, Pearson) is the alternative offered, compared in
+``benchmarks/results/prune_denoise.json``.
+
+Example:
+    >>> import torch
+    >>> from torch import nn
+    >>> from annealq.prune.graph import prunable_layers
+    >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
+    <...>
+    >>> model = nn.Sequential(nn.Linear(4, 6), nn.ReLU(), nn.Linear(6, 3))
+    >>> x, y = torch.randn(32, 4), torch.randint(0, 3, (32,))
+    >>> layers, _ = prunable_layers(model, x)
+    >>> scores = unit_scores(model, layers, x, y)
+    >>> scores["0"].taylor.shape, scores["0"].similarity("cosine").shape
+    ((6,), (6, 6))
+    >>> imp = importance(scores["0"], {"taylor": 0.5, "l1": 0.5})
+    >>> bool(abs(imp.mean() - 1.0) < 1e-9)
+    True
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from annealq.prune.graph import masked
+
+CRITERIA = ("taylor", "fisher", "l1")
+SIMILARITIES = ("cosine", "correlation")
+
+
+@dataclass
+class UnitScores:
+    """One layer's per-unit scores and its activation maps ``(units, samples * positions)``."""
+
+    taylor: np.ndarray
+    fisher: np.ndarray
+    l1: np.ndarray
+    activations: np.ndarray
+
+    def criterion(self, name: str) -> np.ndarray:
+        if name not in CRITERIA:
+            raise ValueError(f"importance criterion {name!r} does not exist: use one of {CRITERIA}")
+        return getattr(self, name)
+
+    def similarity(self, kind: str = "cosine") -> np.ndarray:
+        """``(units, units)`` similarity of the activation maps, zero on the diagonal."""
+        if kind not in SIMILARITIES:
+            raise ValueError(f"similarity {kind!r} does not exist: use one of {SIMILARITIES}")
+        a = self.activations - (self.activations.mean(1, keepdims=True) if kind == "correlation" else 0.0)
+        norm = np.linalg.norm(a, axis=1)
+        a = a / np.where(norm > 0, norm, 1.0)[:, None]
+        sim = a @ a.T
+        np.fill_diagonal(sim, 0.0)
+        return sim
+
+
+def check_weights(weights: dict) -> dict:
+    """Importance weights ``{criterion: weight >= 0}`` with a positive sum, or a clear error."""
+    if not isinstance(weights, dict) or not weights:
+        raise ValueError(f"importance must be a non-empty {{criterion: weight}} mapping over {CRITERIA}, got {weights!r}")
+    for name, w in weights.items():
+        if name not in CRITERIA:
+            raise ValueError(f"importance criterion {name!r} does not exist: use one of {CRITERIA}")
+        if isinstance(w, bool) or not isinstance(w, (int, float)) or not np.isfinite(w) or w < 0:
+            raise ValueError(f"importance weight of {name!r} must be a finite number >= 0, got {w!r}")
+    if sum(weights.values()) <= 0:
+        raise ValueError("importance weights sum to 0: give at least one criterion a positive weight")
+    return weights
+
+
+def importance(scores: UnitScores, weights: dict) -> np.ndarray:
+    """The weighted mix of the criteria, each divided by its mean in the layer (weights normalised)."""
+    check_weights(weights)
+    total = sum(weights.values())
+    mix = np.zeros_like(scores.taylor)
+    for name, w in weights.items():
+        values = scores.criterion(name)
+        mean = values.mean()
+        mix += (w / total) * (values / mean if mean > 0 else values)
+    return mix
+
+
+def default_loss(y) -> str:
+    """``"cross_entropy"`` for integer labels, ``"mse"`` for real-valued targets."""
+    return "cross_entropy" if not torch.is_floating_point(torch.as_tensor(y)) else "mse"
+
+
+def _loss(kind: str, out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    if kind == "cross_entropy":
+        return nn.functional.cross_entropy(out, y)
+    if kind == "mse":
+        return nn.functional.mse_loss(out, y.to(out.dtype).reshape(out.shape))
+    raise ValueError(f"loss {kind!r} is not supported: use 'cross_entropy' or 'mse'")
+
+
+def unit_scores(model: nn.Module, layers, x, y, *, loss: str | None = None, masks: dict | None = None,
+                max_positions: int = 20_000) -> dict[str, UnitScores]:
+    """Scores of every unit of ``layers`` on the batch ``(x, y)`` (under ``masks`` if given).
+
+    ``max_positions`` caps the activation columns kept per layer for the similarity (an evenly
+    spaced subset), so memory stays small on large feature maps.
+    """
+    x = torch.as_tensor(x, dtype=torch.float32)
+    y = torch.as_tensor(y)
+    if x.shape[0] == 0:
+        raise ValueError("the calibration data is empty: give at least one sample")
+    if y.shape[0] != x.shape[0]:
+        raise ValueError(f"inputs and targets disagree in length ({x.shape[0]} vs {y.shape[0]})")
+    loss = loss or default_loss(y)
+    captured: dict[str, torch.Tensor] = {}
+    hooks = []
+
+    def capture(name):
+        def hook(module, args, out):
+            out.retain_grad()
+            captured[name] = out
+        return hook
+
+    was_training = model.training
+    model.eval()
+    with masked(model, layers, masks or {}):
+        for layer in layers:
+            hooks.append(layer.mask_point.register_forward_hook(capture(layer.name)))
+        try:
+            model.zero_grad(set_to_none=True)
+            _loss(loss, model(x), y).backward()
+        finally:
+            for h in hooks:
+                h.remove()
+    model.zero_grad(set_to_none=True)
+    model.train(was_training)
+    out = {}
+    for layer in layers:
+        a = captured[layer.name].detach().double()
+        g = captured[layer.name].grad
+        g = torch.zeros_like(a) if g is None else g.double()
+        per_sample = (a * g).reshape(a.shape[0], a.shape[1], -1).sum(-1)  # (samples, units)
+        maps = a.transpose(0, 1).reshape(a.shape[1], -1)
+        if maps.shape[1] > max_positions:
+            maps = maps[:, torch.linspace(0, maps.shape[1] - 1, max_positions).long()]
+        w = layer.module.weight.detach().double()
+        out[layer.name] = UnitScores(taylor=per_sample.sum(0).abs().numpy(),
+                                     fisher=(per_sample ** 2).mean(0).numpy(),
+                                     l1=w.abs().reshape(w.shape[0], -1).sum(1).numpy(),
+                                     activations=maps.numpy())
+    return out
