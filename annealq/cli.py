@@ -365,12 +365,12 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
 
 
 def _add_workflow_commands():
+    """The workflows' own subcommands (each module imports its heavy parts only when run)."""
     from annealq.prune.cli import prune_command
-
-    main.add_command(prune_command)
     from annealq.qnn.cli import train_qnn_command
 
-    main.add_command(train_qnn_command)
+    for command in (prune_command, train_qnn_command):
+        main.add_command(command)
 
 
 _add_workflow_commands()
