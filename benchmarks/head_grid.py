@@ -1,0 +1,54 @@
+"""Grid choice of the QUBO-trained head, by measurement: layout and half-range factor.
+
+Digits, frozen random conv features (16 filters, pool 4: d = 64), route ``steepest`` warm-started
+(the same answers as every route measured at these sizes), 15 iterations; test accuracy and
+final training loss per bit-width, layout (``signed``, ``midrise``) and range factor (the grid's
+half-range per class over the largest |weight| of the first surrogate step's continuous optimum).
+
+    nice -n 10 python benchmarks/head_grid.py   # -> benchmarks/results/head_grid.{json,txt}
+"""
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+from annealq.data import load_dataset
+from annealq.head.classifier import QUBOHeadClassifier
+from annealq.head.features import extract_features
+
+OUT = Path(__file__).resolve().parent / "results"
+BITS = (1, 2, 3, 4, 6)
+FACTORS = (0.5, 1.0, 2.0, 4.0)
+LAYOUTS = ("signed", "midrise")
+
+
+def main():
+    warnings.simplefilter("ignore")
+    data = load_dataset("digits")
+    train, test = extract_features(data, filters=16, pool=4)
+    rows = []
+    for bits in BITS:
+        for layout in LAYOUTS:
+            for factor in FACTORS:
+                head = QUBOHeadClassifier(bits, solver="steepest", max_iter=15, layout=layout, range_factor=factor)
+                head.fit(train, data.y_train)
+                rows.append({"bits": bits, "layout": layout, "range_factor": factor,
+                             "accuracy": head.score(test, data.y_test), "train_loss": head.history_[-1]["loss"],
+                             "iterations": head.n_iter_})
+                print(rows[-1], flush=True)
+    lines = ["bits  layout   " + "  ".join(f"x{f:<4g} acc/loss" for f in FACTORS)]
+    for bits in BITS:
+        for layout in LAYOUTS:
+            cells = [f"{100 * r['accuracy']:5.2f}/{r['train_loss']:.3f}" for r in rows
+                     if r["bits"] == bits and r["layout"] == layout]
+            lines.append(f"{bits:>4}  {layout:<8} " + "  ".join(f"{c:<14}" for c in cells))
+    text = "\n".join(lines)
+    print(text)
+    OUT.mkdir(exist_ok=True)
+    (OUT / "head_grid.json").write_text(json.dumps(rows, indent=1))
+    (OUT / "head_grid.txt").write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()
