@@ -283,3 +283,6 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
     figures = [plot_embedding_cost(rows, folder / "embedding_cost.png", fan_in),
                plot_fan_in_limit(rows, folder / "embedding_fan_in.png", fan_in)]
     click.echo(f"\ntables: {paths['csv']}, {paths['json']}  figures: {', '.join(map(str, figures))}")
+
+from annealq.head.cli import train_head  # noqa: E402
+main.add_command(train_head)

@@ -76,13 +76,18 @@ def sgd_head(X, y, settings: SGDSettings = SGDSettings(), seed: int = 0) -> np.n
     optimizer = torch.optim.SGD([{"params": [head.weight], "weight_decay": settings.l2},
                                  {"params": [head.bias], "weight_decay": 0.0}],
                                 lr=settings.lr, momentum=settings.momentum)
-    for _ in range(settings.epochs):
-        order = torch.randperm(len(x), generator=generator)
-        for start in range(0, len(x), settings.batch):
-            batch = order[start:start + settings.batch]
-            optimizer.zero_grad()
-            torch.nn.functional.cross_entropy(head(x[batch]), t[batch]).backward()
-            optimizer.step()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # minibatch products this small run 5x faster on one thread (digits, 2 busy cores)
+    try:
+        for _ in range(settings.epochs):
+            order = torch.randperm(len(x), generator=generator)
+            for start in range(0, len(x), settings.batch):
+                batch = order[start:start + settings.batch]
+                optimizer.zero_grad()
+                torch.nn.functional.cross_entropy(head(x[batch]), t[batch]).backward()
+                optimizer.step()
+    finally:
+        torch.set_num_threads(threads)
     return torch.cat([head.weight, head.bias[:, None]], dim=1).detach().double().numpy()
 
 

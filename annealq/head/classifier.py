@@ -37,9 +37,12 @@ from annealq.samplers.config import (Config, SolverConfig, check_choice, check_c
 from annealq.samplers.solve import solve
 
 WORKFLOW = "head"
-#: Grid half-range per class, as a multiple of the largest |weight| of the first step's
-#: continuous optimum (chosen by measurement: benchmarks/results/head_grid.txt).
+#: Grid half-range per class: this multiple of the range whose K-bit grid best fits (least
+#: squares) the first surrogate step's continuous optimum.  Chosen by measurement
+#: (benchmarks/results/head_grid.txt): a fixed multiple of the largest |weight| is right at one
+#: K only (at 1-2 bits the best is ~0.5x, at 10 bits ~2x); the least-squares fit follows K.
 RANGE_FACTOR = 2.0
+_RANGE_FRACTIONS = np.linspace(0.02, 1.0, 50)  # candidate half-ranges, fractions of the largest |weight|
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,22 @@ def check_training_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
+def fitted_range(weights, bits: int, layout: str = "signed") -> np.ndarray:
+    """Per row, the half-range whose K-bit grid rounds ``weights`` with the least squared error.
+
+    >>> fitted_range(np.array([[1.0, -1.0, 0.5, -0.5]]), bits=1).round(2).tolist()  # mean |w| = 0.75, to the candidates
+    [0.74]
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    top = np.abs(w).max(axis=1)
+    top = np.where(top > 0, top, 1.0)
+    errors = []
+    for fraction in _RANGE_FRACTIONS:
+        grid = FixedPointGrid.from_range(bits, fraction * top, layout)
+        errors.append(np.sum((grid.nearest(w) - w) ** 2, axis=1))
+    return _RANGE_FRACTIONS[np.argmin(np.array(errors), axis=0)] * top
+
+
 class QUBOHeadClassifier:
     """Multinomial logistic regression with K-bit fixed-point weights (scikit-learn style).
 
@@ -88,7 +107,7 @@ class QUBOHeadClassifier:
         tol: stop when an iteration lowers the loss by less than ``tol * loss``.
         l2: ridge term on the weights (not the biases) of the loss.
         layout: grid layout, ``signed`` (zero included) or ``midrise`` (:mod:`annealq.head.grid`).
-        range_factor: grid half-range per class as a multiple of the largest |weight| of the
+        range_factor: grid half-range per class as a multiple of :func:`fitted_range` of the
             continuous minimiser of the first surrogate (from W = 0).
         grid_range: a fixed half-range (scalar or one per class) instead of that rule.
         random_state: the solver's seed when ``solver`` is a route name (a SolverConfig has its own).
@@ -136,8 +155,8 @@ class QUBOHeadClassifier:
             return FixedPointGrid.from_range(self.bits, r, self.layout)
         w0 = np.zeros((classes, phi.shape[1]))
         first = -np.linalg.solve(H, gradient(phi, labels, w0, self.l2).T).T  # argmin of the first surrogate
-        r = self.range_factor * np.abs(first).max(axis=1)
-        return FixedPointGrid.from_range(self.bits, np.where(r > 0, r, 1.0), self.layout)
+        return FixedPointGrid.from_range(self.bits, self.range_factor * fitted_range(first, self.bits, self.layout),
+                                         self.layout)
 
     # -- fit -------------------------------------------------------------------------------
 
