@@ -174,7 +174,8 @@ def test_train_head_cli_writes_report_and_plot(tmp_path, small_profile):
                                                            for k in (1, 3)}
     for r in report["rows"]:
         assert {"method", "bits", "accuracy", "train_loss", "iterations", "variables_per_class", "seconds"} <= set(r)
-    assert [p["variables_per_class"] for p in report["pricing"]] == [2, 6]
+    assert [(p["variables_per_class"], p["couplers_per_class"], p["qpu_calls"]) for p in report["pricing"]] == \
+        [(2, 1, 10), (6, 15, 10)]  # d = 1 feature + bias, 10 classes: one call each when it fits
     assert (out / "accuracy.png").stat().st_size > 0
     assert "lbfgs-ptq" in result.output
 

@@ -13,9 +13,6 @@ Example:
     >>> [(r["method"], r["bits"], r["variables_per_class"]) for r in rows]  # doctest: +NORMALIZE_WHITESPACE
     [('lbfgs', None, None), ('sgd', None, None), ('qubo', 2, 8), ('lbfgs-rtn', 2, None),
      ('sgd-rtn', 2, None), ('lbfgs-ptq', 2, 8)]
-    >>> price = price_iteration(features=3, bits=2, classes=3, profiles=["Advantage_system4.1"])
-    >>> price[0]["variables_per_class"], price[0]["couplers_per_class"], price[0]["fits"], price[0]["qpu_calls"]
-    (8, 28, True, 3)
 """
 from __future__ import annotations
 
