@@ -60,14 +60,13 @@ def test_separable_curvature_bounds_the_true_hessian():
             torch.as_tensor(W)).reshape(16, 16).numpy()
         bound = np.kron(np.eye(4), curvature(phi))
         assert np.linalg.eigvalsh(bound - true).min() >= -1e-10
-        # and the Böhning bound is not loose by more than a constant: the curvature is reached along some direction
-        assert np.linalg.eigvalsh(true).max() > 0
 
 
-@pytest.mark.parametrize("warm_start", [True, False])
-def test_training_loss_never_increases_with_an_exact_solver(warm_start):
+@pytest.mark.parametrize("warm_start, backoff", [(True, ()), (False, ()), (False, (0.5, 0.25))])
+def test_training_loss_never_increases_with_an_exact_solver(warm_start, backoff):
     X, y = _data(n=45, d=2, classes=3, seed=3)
-    head = QUBOHeadClassifier(2, solver=SolverConfig(route="exact", warm_start=warm_start), max_iter=8, tol=1e-12)
+    head = QUBOHeadClassifier(2, solver=SolverConfig(route="exact", warm_start=warm_start), max_iter=8, tol=1e-12,
+                              backoff=backoff)
     head.fit(X, y)
     losses = [loss(augment(X), y, np.zeros((3, 3)) + head.grid_.nearest(np.zeros((3, 3))))]
     losses += [h["loss"] for h in head.history_]
@@ -75,7 +74,7 @@ def test_training_loss_never_increases_with_an_exact_solver(warm_start):
     assert all(b <= a for a, b in zip(losses, losses[1:]))
     # the exact minimiser of the surrogate is what each iteration took (its energy bounds the new loss)
     for before, h in zip(losses, head.history_):
-        if h["accepted"]:
+        if h["accepted"] and h["curvature"] == 1.0:
             assert h["loss"] <= before + h["energy"] / 2 + 1e-12
 
 
@@ -113,13 +112,14 @@ class FailingSampler(dimod.Sampler):
 
 def test_an_interrupted_fit_resumes_bit_for_bit(tmp_path):
     X, y = _data(n=45, d=2, classes=3, seed=5)
-    whole = QUBOHeadClassifier(3, solver=FailingSampler(), max_iter=4, tol=1e-12).fit(X, y)
+    counting = FailingSampler()
+    whole = QUBOHeadClassifier(3, solver=counting, max_iter=4, tol=1e-12).fit(X, y)
     with Journal(tmp_path) as journal:
         with pytest.raises(RuntimeError, match="connection lost"):
             QUBOHeadClassifier(3, solver=FailingSampler(limit=7), max_iter=4, tol=1e-12, journal=journal).fit(X, y)
         sampler = FailingSampler()
         resumed = QUBOHeadClassifier(3, solver=sampler, max_iter=4, tol=1e-12, journal=journal).fit(X, y)
-        assert sampler.calls == 3 * whole.n_iter_ - 7  # no recorded problem solved again
+        assert sampler.calls == counting.calls - 7  # no recorded problem solved again
         assert {r["step"] for r in journal.records(workflow="head")} == {f"iter-{t}" for t in range(whole.n_iter_)}
     np.testing.assert_array_equal(resumed.coef_, whole.coef_)
     np.testing.assert_array_equal(resumed.intercept_, whole.intercept_)
@@ -149,7 +149,7 @@ def test_a_fit_runs_on_the_mock_qpu(tmp_path, small_profile):
         head = QUBOHeadClassifier(2, solver=solver, max_iter=2, journal=journal).fit(X, y)
         records = journal.records(workflow="head")
     assert head.grid_.contains(np.hstack([head.coef_, head.intercept_[:, None]]))
-    assert len(records) == 2 * head.n_iter_
+    assert len(records) >= 2 * head.n_iter_  # 2 classes an iteration, more when the curvature backs off
     assert all(r["physical_qubits"] and r["max_chain_length"] for r in records)
 
 

@@ -8,7 +8,10 @@ curvature ``H``, then per class the QUBO of the quadratic upper bound over the K
 lies on the grid, and from the surrogate's continuous minimiser rounded onto the grid (a
 cheap start that greedy routes only polish): ``W`` is always a candidate, and of the solver's answer and ``W`` the one
 with the lower TRUE loss is kept, so the training loss never goes up.  The grid is fixed for
-the whole fit (so ``W`` stays encodable); it stops when the loss decreases by less than
+the whole fit (so ``W`` stays encodable).  On a coarse grid the bound's step stalls
+early (every grid move is penalised by the loose curvature): the surrogate is then rebuilt
+with the curvature scaled down (``backoff``), and its answer too is kept only if the TRUE
+loss goes down.  The fit stops when the loss decreases by less than
 ``tol`` (relative) or ``max_iter`` is reached.  With a journal, iteration ``t``'s problems
 and answers are recorded as step ``iter-t`` of workflow ``head``: a fit run again on the same
 journal reuses them (an interrupted fit resumes where it stopped, bit for bit).
@@ -42,6 +45,10 @@ WORKFLOW = "head"
 #: (benchmarks/results/head_grid.txt): a fixed multiple of the largest |weight| is right at one
 #: K only (at 1-2 bits the best is ~0.5x, at 10 bits ~2x); the least-squares fit follows K.
 RANGE_FACTOR = 2.0
+#: Curvature multipliers tried when the bound's step stalls.  Measured on digits (d = 64, route
+#: batched, 20 iterations; benchmarks/results/head_backoff.txt): the bound alone stalls at
+#: training loss 1.20 / 0.74 / 0.53 / 0.36 for K = 1 / 2 / 3 / 4, with these 0.68 / 0.25 / 0.23 / 0.26.
+BACKOFF = (0.5, 0.25, 0.125)
 _RANGE_FRACTIONS = np.linspace(0.02, 1.0, 50)  # candidate half-ranges, fractions of the largest |weight|
 
 
@@ -54,10 +61,14 @@ class HeadConfig(Config):
     l2: float = 1e-4
     layout: str = "signed"
     range_factor: float = RANGE_FACTOR
+    backoff: tuple = BACKOFF
     solver: SolverConfig = field(default_factory=SolverConfig)
 
     def __post_init__(self):
         check_head_bits(self.bits)
+        object.__setattr__(self, "backoff", tuple(self.backoff))
+        if not all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 < b < 1 for b in self.backoff):
+            raise ValueError(f"backoff must hold curvature multipliers between 0 and 1, got {self.backoff!r}")
         if isinstance(self.l2, bool) or not isinstance(self.l2, (int, float)) or not (self.l2 >= 0) \
                 or not math.isfinite(self.l2):
             raise ValueError(f"l2 must be a finite number >= 0, got {self.l2!r}")
@@ -109,6 +120,9 @@ class QUBOHeadClassifier:
         layout: grid layout, ``signed`` (zero included) or ``midrise`` (:mod:`annealq.head.grid`).
         range_factor: grid half-range per class as a multiple of :func:`fitted_range` of the
             continuous minimiser of the first surrogate (from W = 0).
+        backoff: curvature multipliers (each in (0, 1)) tried in turn when the bound's step does
+            not lower the loss: their surrogates need not bound the loss, so their answers are
+            kept only when the TRUE loss goes down (the guarantee stands).
         grid_range: a fixed half-range (scalar or one per class) instead of that rule.
         random_state: the solver's seed when ``solver`` is a route name (a SolverConfig has its own).
         reference: a route name, SolverConfig or dimod sampler that solves the same QUBOs every
@@ -124,7 +138,7 @@ class QUBOHeadClassifier:
     """
 
     def __init__(self, bits: int = 10, *, solver=None, max_iter: int = 30, tol: float = 1e-4, l2: float = 1e-4,
-                 layout: str = "signed", range_factor: float = RANGE_FACTOR, grid_range=None,
+                 layout: str = "signed", range_factor: float = RANGE_FACTOR, backoff=BACKOFF, grid_range=None,
                  random_state: int | None = 0, reference=None, journal=None):
         self.bits = bits
         self.solver = solver
@@ -133,6 +147,7 @@ class QUBOHeadClassifier:
         self.l2 = l2
         self.layout = layout
         self.range_factor = range_factor
+        self.backoff = backoff
         self.grid_range = grid_range
         self.random_state = random_state
         self.reference = reference
@@ -165,7 +180,8 @@ class QUBOHeadClassifier:
         check_count("max_iter", self.max_iter)
         check_positive("tol", self.tol)
         solver_config, sampler = self._solver()
-        config = HeadConfig(check_head_bits(self.bits), self.l2, self.layout, self.range_factor, solver_config)
+        config = HeadConfig(check_head_bits(self.bits), self.l2, self.layout, self.range_factor, self.backoff,
+                            solver_config)
         self.classes_, labels = np.unique(y, return_inverse=True)
         phi = augment(X)
         H = curvature(phi, config.l2)
@@ -175,24 +191,29 @@ class QUBOHeadClassifier:
         weights = grid.nearest(np.zeros((len(self.classes_), phi.shape[1])))
         current = loss(phi, labels, weights, config.l2)
         self.history_ = []
+        classes = len(self.classes_)
         for t in range(self.max_iter):
             start = time.perf_counter()
             g = gradient(phi, labels, weights, config.l2)
-            problem = class_problems(weights, g, H, bits=config.bits, step=grid.step, offset=grid.offset)
-            batch = qubo_batch(problem)
-            warm = self._warm_starts(problem, grid, weights, g, H) if solver_config.warm_start else None
             step = None if self.journal is None else self.journal.step(WORKFLOW, config, f"iter-{t}")
-            answers = solve(batch, sampler, config=solver_config, warm_starts=warm, journal=step)
-            candidate = problem.decode(np.stack([a.state for a in answers]))
+            for trial, scale in enumerate((1.0, *config.backoff)):
+                problem = class_problems(weights, g, scale * H, bits=config.bits, step=grid.step, offset=grid.offset,
+                                         ids=trial * classes + np.arange(classes))
+                batch = qubo_batch(problem)
+                warm = self._warm_starts(problem, grid, weights, g, scale * H) if solver_config.warm_start else None
+                answers = solve(batch, sampler, config=solver_config, warm_starts=warm, journal=step)
+                candidate = problem.decode(np.stack([a.state for a in answers]))
+                new = loss(phi, labels, candidate, config.l2)
+                if new < current:
+                    break
             energy = float(sum(a.energy for a in answers))
-            new = loss(phi, labels, candidate, config.l2)
             accepted = new < current  # the current weights stay unless the TRUE loss goes down
             gain = current - new
             if accepted:
                 weights, current = candidate, new
             self.history_.append({
                 "iteration": t + 1, "loss": current, "accuracy": self._accuracy(phi, labels, weights),
-                "energy": energy, "energy_gap": self._gap(batch, warm, energy, solver_config),
+                "energy": energy, "energy_gap": self._gap(batch, warm, energy, solver_config), "curvature": scale,
                 "accepted": bool(accepted), "seconds": time.perf_counter() - start})
             if not accepted or gain <= self.tol * max(current, 1e-12):
                 break

@@ -75,11 +75,12 @@ def curvature(phi, l2: float = 0.0) -> np.ndarray:
     return h
 
 
-def class_problems(weights, grad, H, *, bits: int, step, offset) -> LayerProblem:
+def class_problems(weights, grad, H, *, bits: int, step, offset, ids=None) -> LayerProblem:
     """The C per-class QUBOs of one majorize-minimize step around ``weights`` (module docstring).
 
     ``step``, ``offset``: the K-bit grid of each class (``(C,)``); a row's energy is twice
-    the decrease its class's weights bring to the surrogate (0 at ``weights``).
+    the decrease its class's weights bring to the surrogate (0 at ``weights``); ``ids``: the
+    rows' ids (default ``0 .. C-1``).
     """
     w = np.asarray(weights, dtype=np.float64)
     g = np.asarray(grad, dtype=np.float64)
@@ -87,7 +88,7 @@ def class_problems(weights, grad, H, *, bits: int, step, offset) -> LayerProblem
     field = w @ H - g
     return LayerProblem(base.gram, base.target, base.base, base.coeffs, base.variable_weight,
                         target_field=field, target_energy=np.einsum("cj,cj->c", w, w @ H - 2.0 * g),
-                        meta={**base.meta, "surrogate": "bohning"})
+                        meta={**base.meta, "surrogate": "bohning"}, neuron_ids=ids)
 
 
 def qubo_batch(problem: LayerProblem) -> QUBOBatch:
