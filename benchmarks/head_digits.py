@@ -29,7 +29,8 @@ SOLVER = SolverConfig(route="batched", seed=0)
 REFERENCE = SolverConfig(route="tabu", num_reads=8, seed=0)
 MAX_ITER = 20
 GAP_BITS = (2, 4, 10)
-ROUNDED = ("lbfgs-rtn", "sgd-rtn", "lbfgs-ptq")
+ROUNDED = ("lbfgs-rtn", "sgd-rtn", "lbfgs-ptq")  # on the QUBO head's grid (the issue's target)
+OWN_GRID = ("lbfgs-rtn-absmax", "sgd-rtn-absmax")  # on the float head's own grid
 
 
 def targets(rows) -> list[str]:
@@ -49,6 +50,9 @@ def targets(rows) -> list[str]:
         ok = acc["qubo", k] >= acc[best, k]
         lines.append(f"qubo at K={k} >= every float-then-round head: {acc['qubo', k]:.2f} vs {best} "
                      f"{acc[best, k]:.2f} -> {'met' if ok else 'MISSED'}")
+        own = max(OWN_GRID, key=lambda m: acc[m, k])
+        lines.append(f"    (on the float heads' own absmax grids: {own} {acc[own, k]:.2f}, "
+                     f"qubo {acc['qubo', k] - acc[own, k]:+.2f})")
     return lines
 
 

@@ -170,8 +170,8 @@ def test_train_head_cli_writes_report_and_plot(tmp_path, small_profile):
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
     methods = {(r["method"], r["bits"]) for r in report["rows"]}
-    assert methods == {("lbfgs", None), ("sgd", None)} | {(m, k) for m in ("qubo", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq")
-                                                           for k in (1, 3)}
+    quantized = ("qubo", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
+    assert methods == {("lbfgs", None), ("sgd", None)} | {(m, k) for m in quantized for k in (1, 3)}
     for r in report["rows"]:
         assert {"method", "bits", "accuracy", "train_loss", "iterations", "variables_per_class", "seconds"} <= set(r)
     assert [(p["variables_per_class"], p["couplers_per_class"], p["qpu_calls"]) for p in report["pricing"]] == \

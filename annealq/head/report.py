@@ -22,7 +22,7 @@ def _table(head: list[str], lines: list[list]) -> str:
 
 
 def _methods(rows) -> list[str]:
-    order = ("qubo", "lbfgs", "sgd", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq")
+    order = ("qubo", "lbfgs", "sgd", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
     present = set(r["method"] for r in rows)
     return [m for m in order if m in present] + sorted(present - set(order))
 

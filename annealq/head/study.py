@@ -2,8 +2,10 @@
 
 Methods (:mod:`annealq.head.baselines`): ``qubo`` (:class:`QUBOHeadClassifier`), the float
 heads ``lbfgs`` and ``sgd`` (one row each, ``bits`` None), and at every K on the QUBO head's
-grid: ``lbfgs-rtn``, ``sgd-rtn`` (round to nearest) and ``lbfgs-ptq`` (rounding QUBO).  The
-seconds of a rounded head include its float training.
+grid: ``lbfgs-rtn``, ``sgd-rtn`` (round to nearest) and ``lbfgs-ptq`` (rounding QUBO); and
+``lbfgs-rtn-absmax``, ``sgd-rtn-absmax``: round to nearest on the float head's own K-bit grid
+(signed, half-range its largest |weight| per class), which clips nothing.  The seconds of a
+rounded head include its float training.
 
 Example:
     >>> from sklearn.datasets import make_blobs
@@ -12,7 +14,7 @@ Example:
     ...                        max_iter=3, sgd=SGDSettings(epochs=2))
     >>> [(r["method"], r["bits"], r["variables_per_class"]) for r in rows]  # doctest: +NORMALIZE_WHITESPACE
     [('lbfgs', None, None), ('sgd', None, None), ('qubo', 2, 8), ('lbfgs-rtn', 2, None),
-     ('sgd-rtn', 2, None), ('lbfgs-ptq', 2, 8)]
+     ('sgd-rtn', 2, None), ('lbfgs-ptq', 2, 8), ('lbfgs-rtn-absmax', 2, None), ('sgd-rtn-absmax', 2, None)]
 """
 from __future__ import annotations
 
@@ -23,11 +25,12 @@ import numpy as np
 
 from annealq.head.baselines import SGDSettings, lbfgs_head, ptq_head, sgd_head
 from annealq.head.classifier import QUBOHeadClassifier
+from annealq.head.grid import FixedPointGrid
 from annealq.head.surrogate import augment, loss
 from annealq.profiles import list_profiles, load_profile
 from annealq.samplers.config import SolverConfig
 
-METHODS = ("qubo", "lbfgs", "sgd", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq")
+METHODS = ("qubo", "lbfgs", "sgd", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
 PAPER_BITS = (1, 2, 3, 4, 5, 6, 8, 10, 15, 20)
 
 
@@ -76,6 +79,9 @@ def precision_study(X_train, y_train, X_test, y_test, *, bits: Iterable[int] = P
         start = time.perf_counter()
         ptq = ptq_head(w_lbfgs, X_train, grid, solver.route, config=solver)
         rows.append(_row("lbfgs-ptq", k, ptq, *common, t_lbfgs + time.perf_counter() - start, lbfgs_iter, m))
+        for name, w, seconds, iterations in (("lbfgs", w_lbfgs, t_lbfgs, lbfgs_iter), ("sgd", w_sgd, t_sgd, sgd.epochs)):
+            own = FixedPointGrid.signed(k, np.where(np.abs(w).max(axis=1) > 0, np.abs(w).max(axis=1), 1.0))
+            rows.append(_row(f"{name}-rtn-absmax", k, own.nearest(w), *common, seconds, iterations))
         tick(f"{k} bits")
     return rows
 
