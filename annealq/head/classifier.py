@@ -38,6 +38,7 @@ from annealq.head.grid import LAYOUTS, FixedPointGrid, check_head_bits
 from annealq.head.surrogate import augment, class_problems, curvature, gradient, log_probabilities, loss, qubo_batch
 from annealq.samplers.config import (Config, SolverConfig, check_choice, check_count, check_positive, check_seed)
 from annealq.samplers.solve import solve
+from annealq.workflows import register_handler
 
 WORKFLOW = "head"
 #: Grid half-range per class: this multiple of the range whose K-bit grid best fits (least
@@ -279,3 +280,16 @@ class QUBOHeadClassifier:
         """The training objective (cross-entropy plus ridge) of the fitted head on ``(X, y)``."""
         labels = np.searchsorted(self.classes_, np.asarray(y))
         return loss(self._features(X), labels, self._weights(), self.l2)
+
+
+@register_handler(HeadConfig)
+def fit_head(X, y, config: HeadConfig, **kwargs) -> QUBOHeadClassifier:
+    """The workflow's handler: a :class:`QUBOHeadClassifier` built from ``config`` and fitted
+    (``kwargs``: ``max_iter``, ``tol``, ``reference``, ``journal``, ``grid_range``).
+
+    >>> from annealq.workflows import handler
+    >>> handler(HeadConfig(bits=2)).__name__
+    'fit_head'
+    """
+    return QUBOHeadClassifier(config.bits, solver=config.solver, l2=config.l2, layout=config.layout,
+                              range_factor=config.range_factor, backoff=config.backoff, **kwargs).fit(X, y)
