@@ -60,6 +60,7 @@ def plot_accuracy(rows: list[dict], path, title: str = "") -> Path:
             ax.plot(*zip(*[(k, 100 * a) for k, a in pts]), marker="o", label=method, color=f"C{i}")
         for a in flat:
             ax.axhline(100 * a, linestyle="--", color=f"C{i}", label=f"{method} (float)")
+    ax.set_xticks(sorted({r["bits"] for r in rows if r["bits"] is not None}))
     ax.set(xlabel="bits per weight (K)", ylabel="test accuracy (%)", title=title or "Head accuracy against K")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
