@@ -12,7 +12,7 @@ from dwave.samplers import SimulatedAnnealingSampler
 
 from annealq.cli import main
 from annealq.head.classifier import QUBOHeadClassifier
-from annealq.head.features import RandomConvFeatures, extract_features
+from annealq.head.features import RandomConvFeatures
 from annealq.head.grid import FixedPointGrid
 from annealq.head.surrogate import augment, class_problems, curvature, gradient, loss, qubo_batch
 from annealq.records import Journal

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
+from annealq.head.study import METHODS
+
 
 def _table(head: list[str], lines: list[list]) -> str:
     cells = [head] + [[str(c) for c in line] for line in lines]
@@ -22,9 +24,8 @@ def _table(head: list[str], lines: list[list]) -> str:
 
 
 def _methods(rows) -> list[str]:
-    order = ("qubo", "lbfgs", "sgd", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
     present = set(r["method"] for r in rows)
-    return [m for m in order if m in present] + sorted(present - set(order))
+    return [m for m in METHODS if m in present] + sorted(present - set(METHODS))
 
 
 def format_accuracy(rows: list[dict], field: str = "accuracy", scale: float = 100.0, spec: str = ".2f") -> str:
