@@ -9,10 +9,15 @@ instead (0.5x, 1x, 2x, 4x) found the best multiple moving with K: 0.5x at 1 bit 
 accuracy, 1x: 32.0%), 1x at 2 bits (92.0%, 2x: 83.8%), hence the least-squares fit.
 
     nice -n 10 python benchmarks/head_grid.py   # -> benchmarks/results/head_grid.{json,txt}
+
+That run had no curvature back-off (``backoff=()``, see benchmarks/head_backoff.py);
+``--backoff`` measures again with the default back-off, ``signed`` layout only
+(-> benchmarks/results/head_grid_backoff.{json,txt}).
 """
 from __future__ import annotations
 
 import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -26,15 +31,18 @@ FACTORS = (1.0, 2.0, 3.0)
 LAYOUTS = ("signed", "midrise")
 
 
-def main():
+def main(backoff: bool = False):
     warnings.simplefilter("ignore")
     data = load_dataset("digits")
     train, test = extract_features(data, filters=16, pool=4)
+    layouts = ("signed",) if backoff else LAYOUTS
+    extra = {} if backoff else {"backoff": ()}
     rows = []
     for bits in BITS:
-        for layout in LAYOUTS:
+        for layout in layouts:
             for factor in FACTORS:
-                head = QUBOHeadClassifier(bits, solver="steepest", max_iter=15, layout=layout, range_factor=factor)
+                head = QUBOHeadClassifier(bits, solver="steepest", max_iter=15, layout=layout, range_factor=factor,
+                                          **extra)
                 head.fit(train, data.y_train)
                 rows.append({"bits": bits, "layout": layout, "range_factor": factor,
                              "accuracy": head.score(test, data.y_test), "train_loss": head.history_[-1]["loss"],
@@ -42,16 +50,17 @@ def main():
                 print(rows[-1], flush=True)
     lines = ["bits  layout   " + "  ".join(f"x{f:<4g} acc/loss" for f in FACTORS)]
     for bits in BITS:
-        for layout in LAYOUTS:
+        for layout in layouts:
             cells = [f"{100 * r['accuracy']:5.2f}/{r['train_loss']:.3f}" for r in rows
                      if r["bits"] == bits and r["layout"] == layout]
             lines.append(f"{bits:>4}  {layout:<8} " + "  ".join(f"{c:<14}" for c in cells))
     text = "\n".join(lines)
     print(text)
     OUT.mkdir(exist_ok=True)
-    (OUT / "head_grid.json").write_text(json.dumps(rows, indent=1))
-    (OUT / "head_grid.txt").write_text(text + "\n")
+    name = "head_grid_backoff" if backoff else "head_grid"
+    (OUT / f"{name}.json").write_text(json.dumps(rows, indent=1))
+    (OUT / f"{name}.txt").write_text(text + "\n")
 
 
 if __name__ == "__main__":
-    main()
+    main(backoff="--backoff" in sys.argv[1:])

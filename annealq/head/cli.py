@@ -42,9 +42,11 @@ def train_head(dataset, data_root, bits_text, filters, pool, route, iterations, 
                keep_problems, out):
     """Train the K-bit head by iterated per-class QUBOs and every baseline at each K; price one iteration.
 
-    Frozen random conv features, then per K: the QUBO-trained head (qubo), float L-BFGS and SGD
-    heads (lbfgs, sgd), each rounded to nearest on the same grid (lbfgs-rtn, sgd-rtn) and the
-    rounding-QUBO PTQ of the L-BFGS head (lbfgs-ptq).  Resumes from OUT/journal when run again.
+    Frozen random conv features, then per K: the QUBO-trained head (qubo), float
+    L-BFGS and SGD heads (lbfgs, sgd), each rounded to nearest on the same grid
+    (lbfgs-rtn, sgd-rtn) and on its own absmax grid (lbfgs-rtn-absmax, sgd-rtn-absmax),
+    and the rounding-QUBO PTQ of the L-BFGS head (lbfgs-ptq).  Resumes from OUT/journal
+    when run again.
     """
     from tqdm.auto import tqdm
 
