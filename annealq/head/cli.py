@@ -38,8 +38,8 @@ def _int_list(text: str) -> list[int]:
 @click.option("--keep-problems", is_flag=True, help="also store every QUBO in the journal (large at high K)")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="run folder: report.json, accuracy.txt, pricing.txt, accuracy.png, journal/ (default runs/<time>)")
-def train_head(dataset, data_root, bits_text, filters, pool, route, iterations, num_reads, num_sweeps, sgd_epochs, seed, profiles,
-               keep_problems, out):
+def train_head(dataset, data_root, bits_text, filters, pool, route, iterations, num_reads, num_sweeps, sgd_epochs,
+               seed, profiles, keep_problems, out):
     """Train the K-bit head by iterated per-class QUBOs and every baseline at each K; price one iteration.
 
     Frozen random conv features, then per K: the QUBO-trained head (qubo), float
