@@ -163,7 +163,8 @@ class QUBOHeadClassifier:
         if self.solver is None or isinstance(self.solver, str):
             config = SolverConfig(route=self.solver or "sa", seed=check_seed(self.random_state))
             return config, config.route
-        return SolverConfig(route=f"sampler:{type(self.solver).__name__}", seed=check_seed(self.random_state)), self.solver
+        config = SolverConfig(route=f"sampler:{type(self.solver).__name__}", seed=check_seed(self.random_state))
+        return config, self.solver
 
     def _grid(self, phi, labels, H, classes: int) -> FixedPointGrid:
         if self.grid_range is not None:

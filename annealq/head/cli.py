@@ -91,7 +91,8 @@ def train_head(dataset, data_root, bits_text, filters, pool, route, iterations, 
     table, price_table = format_accuracy(rows), format_pricing(pricing)
     click.echo("test accuracy (%)\n" + table + "\n\none iteration on the QPU (estimated, nothing sent)\n" + price_table)
     report = {"dataset": data.name, "features": int(train.shape[1]), "filters": filters, "pool": pool,
-              "classes": int(data.num_classes), "solver": solver.to_dict(), "iterations": iterations, "sgd": sgd.to_dict(),
+              "classes": int(data.num_classes), "solver": solver.to_dict(), "iterations": iterations,
+              "sgd": sgd.to_dict(),
               "seed": seed,
               "rows": rows, "pricing": pricing}
     (run_dir / "report.json").write_text(json.dumps(report, indent=1, default=float))

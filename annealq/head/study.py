@@ -79,7 +79,8 @@ def precision_study(X_train, y_train, X_test, y_test, *, bits: Iterable[int] = P
         start = time.perf_counter()
         ptq = ptq_head(w_lbfgs, X_train, grid, solver.route, config=solver)
         rows.append(_row("lbfgs-ptq", k, ptq, *common, t_lbfgs + time.perf_counter() - start, lbfgs_iter, m))
-        for name, w, seconds, iterations in (("lbfgs", w_lbfgs, t_lbfgs, lbfgs_iter), ("sgd", w_sgd, t_sgd, sgd.epochs)):
+        for name, w, seconds, iterations in (("lbfgs", w_lbfgs, t_lbfgs, lbfgs_iter),
+                                             ("sgd", w_sgd, t_sgd, sgd.epochs)):
             own = FixedPointGrid.signed(k, np.where(np.abs(w).max(axis=1) > 0, np.abs(w).max(axis=1), 1.0))
             rows.append(_row(f"{name}-rtn-absmax", k, own.nearest(w), *common, seconds, iterations))
         tick(f"{k} bits")
