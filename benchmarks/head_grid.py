@@ -12,7 +12,8 @@ accuracy, 1x: 32.0%), 1x at 2 bits (92.0%, 2x: 83.8%), hence the least-squares f
 
 That run had no curvature back-off (``backoff=()``, see benchmarks/head_backoff.py);
 ``--backoff`` measures again with the default back-off, ``signed`` layout only
-(-> benchmarks/results/head_grid_backoff.{json,txt}).
+(-> benchmarks/results/head_grid_backoff.{json,txt}); ``--backoff --wider`` tries the larger
+factors 4 and 6 (-> head_grid_backoff_wider.{json,txt}).
 """
 from __future__ import annotations
 
@@ -28,10 +29,11 @@ from annealq.head.features import extract_features
 OUT = Path(__file__).resolve().parent / "results"
 BITS = (1, 2, 3, 4, 6, 10)
 FACTORS = (1.0, 2.0, 3.0)
+WIDER = (4.0, 6.0)  # --wider: the back-off run's larger factors
 LAYOUTS = ("signed", "midrise")
 
 
-def main(backoff: bool = False):
+def main(backoff: bool = False, wider: bool = False):
     warnings.simplefilter("ignore")
     data = load_dataset("digits")
     train, test = extract_features(data, filters=16, pool=4)
@@ -40,7 +42,7 @@ def main(backoff: bool = False):
     rows = []
     for bits in BITS:
         for layout in layouts:
-            for factor in FACTORS:
+            for factor in WIDER if wider else FACTORS:
                 head = QUBOHeadClassifier(bits, solver="steepest", max_iter=15, layout=layout, range_factor=factor,
                                           **extra)
                 head.fit(train, data.y_train)
@@ -48,7 +50,7 @@ def main(backoff: bool = False):
                              "accuracy": head.score(test, data.y_test), "train_loss": head.history_[-1]["loss"],
                              "iterations": head.n_iter_})
                 print(rows[-1], flush=True)
-    lines = ["bits  layout   " + "  ".join(f"x{f:<4g} acc/loss" for f in FACTORS)]
+    lines = ["bits  layout   " + "  ".join(f"x{f:<4g} acc/loss" for f in (WIDER if wider else FACTORS))]
     for bits in BITS:
         for layout in layouts:
             cells = [f"{100 * r['accuracy']:5.2f}/{r['train_loss']:.3f}" for r in rows
@@ -57,10 +59,10 @@ def main(backoff: bool = False):
     text = "\n".join(lines)
     print(text)
     OUT.mkdir(exist_ok=True)
-    name = "head_grid_backoff" if backoff else "head_grid"
+    name = ("head_grid_backoff" if backoff else "head_grid") + ("_wider" if wider else "")
     (OUT / f"{name}.json").write_text(json.dumps(rows, indent=1))
     (OUT / f"{name}.txt").write_text(text + "\n")
 
 
 if __name__ == "__main__":
-    main(backoff="--backoff" in sys.argv[1:])
+    main(backoff="--backoff" in sys.argv[1:], wider="--wider" in sys.argv[1:])
