@@ -6,15 +6,17 @@ curvature ``H``, then per class the QUBO of the quadratic upper bound over the K
 ``(d + 1) K`` binary variables whatever the number of samples.  The C QUBOs go to
 :func:`annealq.solve` (any route, or a dimod sampler) warm-started from ``W`` itself, which
 lies on the grid, and from the surrogate's continuous minimiser rounded onto the grid (a
-cheap start that greedy routes only polish): ``W`` is always a candidate, and of the solver's answer and ``W`` the one
-with the lower TRUE loss is kept, so the training loss never goes up.  The grid is fixed for
-the whole fit (so ``W`` stays encodable).  On a coarse grid the bound's step stalls
-early (every grid move is penalised by the loose curvature): the surrogate is then rebuilt
-with the curvature scaled down (``backoff``), and its answer too is kept only if the TRUE
-loss goes down.  The fit stops when the loss decreases by less than
-``tol`` (relative) or ``max_iter`` is reached.  With a journal, iteration ``t``'s problems
-and answers are recorded as step ``iter-t`` of workflow ``head``: a fit run again on the same
-journal reuses them (an interrupted fit resumes where it stopped, bit for bit).
+cheap start that greedy routes only polish).  ``W`` is always a candidate: of the solver's
+answer and ``W`` the one with the lower TRUE loss is kept, so the training loss never goes
+up.  The grid is fixed for the whole fit (so ``W`` stays encodable).
+
+On a coarse grid the bound's step stalls early (every grid move is penalised by the loose
+curvature): the QUBOs are then rebuilt with the curvature scaled down (``backoff``), and
+such an answer too is kept only if the TRUE loss goes down.  The fit stops when the loss
+decreases by less than ``tol`` (relative) or after ``max_iter`` iterations.  With a
+journal, iteration ``t``'s problems and answers are step ``iter-t`` of workflow ``head``: a
+fit run again on the same journal reuses them (an interrupted fit resumes where it stopped,
+bit for bit).
 
 Example:
     >>> from sklearn.datasets import make_blobs
