@@ -48,7 +48,7 @@ WORKFLOW = "head"
 #: (benchmarks/results/head_grid_backoff.txt): 3x is lowest at every K measured (1-10) with
 #: the curvature back-off; a fixed multiple of the largest |weight| suits one K only.
 RANGE_FACTOR = 3.0
-#: Curvature multipliers tried when the bound's step stalls.  Measured on digits (d = 64, route
+#: Curvature multipliers tried when the bound's step stalls.  Measured on digits (d = 64, range factor 2, route
 #: batched, 20 iterations; benchmarks/results/head_backoff.txt): the bound alone stalls at
 #: training loss 1.20 / 0.74 / 0.53 / 0.36 for K = 1 / 2 / 3 / 4, with these 0.68 / 0.25 / 0.23 / 0.26.
 BACKOFF = (0.5, 0.25, 0.125)
