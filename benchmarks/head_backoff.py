@@ -2,8 +2,8 @@
 the bound then 1/2, 1/4, 1/8 of it when the bound's step stalls (kept only if the true loss drops).
 
 Digits, frozen random conv features (16 filters, pool 4: d = 64), range factor 2 (the default
-when this ran), route ``batched``, at most
-20 iterations; K = 1 .. 4 (above, the bound alone rarely stalls within 20 iterations).
+when this ran), route ``batched``, at most 20 iterations; K = 1 .. 4 (above, the bound alone
+rarely stalls within 20 iterations).
 
     nice -n 10 python benchmarks/head_backoff.py   # -> benchmarks/results/head_backoff.txt
 """
