@@ -366,10 +366,11 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
 
 def _add_workflow_commands():
     """The workflows' own subcommands (each module imports its heavy parts only when run)."""
+    from annealq.head.cli import train_head
     from annealq.prune.cli import prune_command
     from annealq.qnn.cli import train_qnn_command
 
-    for command in (prune_command, train_qnn_command):
+    for command in (train_head, prune_command, train_qnn_command):
         main.add_command(command)
 
 

@@ -9,10 +9,10 @@ Example:
     >>> import annealq
     >>> handler(annealq.QuantConfig()).__name__
     'quantize_model'
-    >>> handler(object())
+    >>> handler(object())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: no workflow handles a config of type object: pass one of QuantConfig
+    TypeError: no workflow handles a config of type object: pass one of ...QuantConfig...
 """
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ pytest.importorskip("ipykernel")
 FOLDER = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOKS = sorted(FOLDER.glob("[0-9][0-9]_*.ipynb"))
 EXPECTED = ("01_quickstart.ipynb", "02_submit_a_layer_to_leap.ipynb", "03_qpu_vs_sa_offline.ipynb",
-            "04_embedding_cost.ipynb", "06_pruning.ipynb", "07_qnn_training.ipynb")
+            "04_embedding_cost.ipynb", "05_head_training.ipynb", "06_pruning.ipynb", "07_qnn_training.ipynb")
 #: Seconds one cell may take (each notebook takes well under a minute on 2 cores).
 CELL_TIMEOUT = 300
 

@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import itertools
-import os
-from dataclasses import replace
 from unittest import mock
 
 import dimod

@@ -1,5 +1,4 @@
 """The model API: annealq.quantize on torch models."""
-import numpy as np
 import pytest
 import torch
 from torch import nn

@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover
 from .clique import _fingerprint, clique_cache, clique_embedder, target_graph, topology_label
 from .errors import EmbeddingError
 
-__all__ = ["PackedBQM", "pack_bqms", "pack_clique_embeddings"]
+__all__ = ["pack_clique_embeddings", "pack_embedded"]
 
 _PACK_CACHE: dict = {}
 _LOCK = threading.Lock()

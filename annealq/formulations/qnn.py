@@ -44,7 +44,6 @@ Example:
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import dimod
@@ -420,7 +419,7 @@ def hidden_block(x_int, targets, w_out, *, hidden: int, activation: str = "relu"
     act = activation_spline(activation, int(lo), int(hi), pieces, unit)
     builder = _Builder([f"w1[{j},{i}]" for j in range(hidden) for i in range(d)])
     for s in range(n):
-        h_exprs, h_lo, h_hi = [], 0.0, 0.0
+        h_exprs = []
         pieces_s = [k for k in range(act.pieces) if act.knots[k] < hi_n[s] and act.knots[k + 1] > lo_n[s]] or \
                    [int(act.piece(lo_n[s]))]
         lower = np.array([max(act.knots[k], lo_n[s]) for k in pieces_s])

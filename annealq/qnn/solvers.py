@@ -94,7 +94,7 @@ class EqualityForm:
     def __init__(self, problem: QCBO):
         a, rhs, eq = problem.constraint_matrix()
         m = problem.num_variables
-        blocks, self.slack = [], []  # per inequality row: (row, first column, bits, step)
+        self.slack = []  # per inequality row: (row, first column, bits, step)
         col = m
         for r in np.flatnonzero(~eq):
             room = rhs[r] - np.minimum(a[r], 0).sum()
@@ -147,7 +147,7 @@ class ConditionalGradient:
 
     def qubo(self, extra_linear=None) -> tuple[np.ndarray, np.ndarray]:
         """``(Q0 symmetric with zero diagonal, linear)`` of the oracle's QUBO at this iterate."""
-        m, n = self.problem.num_variables, self.form.num_variables
+        m = self.problem.num_variables
         beta = self.beta0 * np.sqrt(self.t + 1.0)
         kappa = self.mu + beta * self.q
         quad = kappa * self.gram

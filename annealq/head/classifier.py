@@ -1,0 +1,298 @@
+"""``QUBOHeadClassifier``: a softmax head with K-bit fixed-point weights, trained by iterated per-class QUBOs.
+
+Each iteration (a majorize-minimize step, :mod:`annealq.head.surrogate`): softmax
+probabilities and the gradient at the current weights ``W``, Böhning's class-separable
+curvature ``H``, then per class the QUBO of the quadratic upper bound over the K-bit grid,
+``(d + 1) K`` binary variables whatever the number of samples.  The C QUBOs go to
+:func:`annealq.solve` (any route, or a dimod sampler) warm-started from ``W`` itself, which
+lies on the grid, and from the surrogate's continuous minimiser rounded onto the grid (a
+cheap start that greedy routes only polish).  ``W`` is always a candidate: of the solver's
+answer and ``W`` the one with the lower TRUE loss is kept, so the training loss never goes
+up.  The grid is fixed for the whole fit (so ``W`` stays encodable).
+
+On a coarse grid the bound's step stalls early (every grid move is penalised by the loose
+curvature): the QUBOs are then rebuilt with the curvature scaled down (``backoff``), and
+such an answer too is kept only if the TRUE loss goes down.  The fit stops when the loss
+decreases by less than ``tol`` (relative) or after ``max_iter`` iterations.  With a
+journal, iteration ``t``'s problems and answers are step ``iter-t`` of workflow ``head``: a
+fit run again on the same journal reuses them (an interrupted fit resumes where it stopped,
+bit for bit).
+
+Example:
+    >>> from sklearn.datasets import make_blobs
+    >>> X, y = make_blobs(60, n_features=3, centers=3, random_state=0)
+    >>> head = QUBOHeadClassifier(bits=3, solver=SolverConfig(route="exact"), max_iter=5).fit(X, y)
+    >>> head.score(X, y) > 0.9, head.grid_.contains(head.coef_)
+    (True, True)
+    >>> losses = [h["loss"] for h in head.history_]
+    >>> all(b <= a for a, b in zip(losses, losses[1:]))
+    True
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from annealq.head.grid import LAYOUTS, FixedPointGrid, check_head_bits
+from annealq.head.surrogate import augment, class_problems, curvature, gradient, log_probabilities, loss
+from annealq.samplers.config import (Config, SolverConfig, check_choice, check_count, check_positive, check_seed)
+from annealq.samplers.solve import solve
+from annealq.workflows import register_handler
+
+WORKFLOW = "head"
+#: Grid half-range per class: this multiple of the range whose K-bit grid best fits (least
+#: squares) the first surrogate step's continuous optimum, chosen by the training loss
+#: (benchmarks/results/head_grid_backoff.txt): 3x is lowest at every K measured (1-10) with
+#: the curvature back-off; a fixed multiple of the largest |weight| suits one K only.
+RANGE_FACTOR = 3.0
+#: Curvature multipliers tried when the bound's step stalls.  Measured on digits (d = 64, range factor 2, route
+#: batched, 20 iterations; benchmarks/results/head_backoff.txt): the bound alone stalls at
+#: training loss 1.20 / 0.74 / 0.53 / 0.36 for K = 1 / 2 / 3 / 4, with these 0.68 / 0.25 / 0.23 / 0.26.
+BACKOFF = (0.5, 0.25, 0.125)
+_RANGE_FRACTIONS = np.linspace(0.02, 1.0, 50)  # candidate half-ranges, fractions of the largest |weight|
+
+
+@dataclass(frozen=True)
+class HeadConfig(Config):
+    """What makes a head fit's QUBOs (the journal's key; ``max_iter`` and ``tol`` are not in it,
+    so a fit resumed with more iterations reuses every recorded one)."""
+
+    bits: int = 10
+    l2: float = 1e-4
+    layout: str = "signed"
+    range_factor: float = RANGE_FACTOR
+    backoff: tuple = BACKOFF
+    solver: SolverConfig = field(default_factory=SolverConfig)
+
+    def __post_init__(self):
+        check_head_bits(self.bits)
+        object.__setattr__(self, "backoff", tuple(self.backoff))
+        if not all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 < b < 1 for b in self.backoff):
+            raise ValueError(f"backoff must hold curvature multipliers between 0 and 1, got {self.backoff!r}")
+        if isinstance(self.l2, bool) or not isinstance(self.l2, (int, float)) or not (self.l2 >= 0) \
+                or not math.isfinite(self.l2):
+            raise ValueError(f"l2 must be a finite number >= 0, got {self.l2!r}")
+        check_choice("layout", self.layout, LAYOUTS)
+        check_positive("range_factor", self.range_factor)
+
+
+def check_training_data(X, y) -> tuple[np.ndarray, np.ndarray]:
+    """Features ``(N, d)`` float64 and labels ``(N,)``, with a one-line error for bad input."""
+    X = np.asarray(X, dtype=np.float64)
+    y = np.asarray(y)
+    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
+        raise ValueError(f"X must be a non-empty (samples, features) array, got shape {X.shape}")
+    if y.shape != (X.shape[0],):
+        raise ValueError(f"X has {X.shape[0]} samples but y has shape {y.shape}: give one label per sample")
+    if not np.all(np.isfinite(X)):
+        raise ValueError("X holds NaN or inf values: clean or impute the features first")
+    if len(np.unique(y)) < 2:
+        raise ValueError(f"y holds a single class ({y[0]!r}): a classifier needs at least two classes")
+    return X, y
+
+
+def fitted_range(weights, bits: int, layout: str = "signed") -> np.ndarray:
+    """Per row, the half-range whose K-bit grid rounds ``weights`` with the least squared error.
+
+    >>> fitted_range(np.array([[1.0, -1.0, 0.5, -0.5]]), bits=1).round(2).tolist()  # mean |w| = 0.75, to the candidates
+    [0.74]
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    top = np.abs(w).max(axis=1)
+    top = np.where(top > 0, top, 1.0)
+    errors = []
+    for fraction in _RANGE_FRACTIONS:
+        grid = FixedPointGrid.from_range(bits, fraction * top, layout)
+        errors.append(np.sum((grid.nearest(w) - w) ** 2, axis=1))
+    return _RANGE_FRACTIONS[np.argmin(np.array(errors), axis=0)] * top
+
+
+class QUBOHeadClassifier:
+    """Multinomial logistic regression with K-bit fixed-point weights (scikit-learn style).
+
+    Args:
+        bits: K, bits per weight (bias included), 1 to 24.
+        solver: a :class:`SolverConfig` (any route: ``sa``, ``tabu``, ``exact``, ``batched``,
+            ``mock-qpu:<profile>``, ``qpu``, ``hybrid``, ...), a route name, or a dimod sampler.
+        max_iter: most majorize-minimize iterations.
+        tol: stop when an iteration lowers the loss by less than ``tol * loss``.
+        l2: ridge term on the weights (not the biases) of the loss.
+        layout: grid layout, ``signed`` (zero included) or ``midrise`` (:mod:`annealq.head.grid`).
+        range_factor: grid half-range per class as a multiple of :func:`fitted_range` of the
+            continuous minimiser of the first surrogate (from W = 0).
+        backoff: curvature multipliers (each in (0, 1)) tried in turn when the bound's step does
+            not lower the loss: their surrogates need not bound the loss, so their answers are
+            kept only when the TRUE loss goes down (the guarantee stands).
+        grid_range: a fixed half-range (scalar or one per class) instead of that rule.
+        random_state: the solver's seed when ``solver`` is a route name (a SolverConfig has its own).
+        reference: a route name, SolverConfig or dimod sampler that solves the same QUBOs every
+            iteration to report the route's energy gap to it (``history_``'s ``energy_gap``).
+        journal: an :class:`annealq.records.Journal` to record and resume on.
+
+    Attributes:
+        coef_, intercept_: ``(C, d)`` and ``(C,)`` weights, on the grid.
+        coef_int_, intercept_int_: their grid integers (``0 .. 2^K - 1``).
+        step_, offset_: ``(C,)`` the grid of each class: ``w = offset_ + step_ * integer``.
+        grid_: the :class:`FixedPointGrid`; classes_, n_iter_, history_ (one dict per iteration:
+            loss, train accuracy, summed QUBO energy, energy gap to ``reference``, accepted, seconds).
+    """
+
+    def __init__(self, bits: int = 10, *, solver=None, max_iter: int = 30, tol: float = 1e-4, l2: float = 1e-4,
+                 layout: str = "signed", range_factor: float = RANGE_FACTOR, backoff=BACKOFF, grid_range=None,
+                 random_state: int | None = 0, reference=None, journal=None):
+        self.bits = bits
+        self.solver = solver
+        self.max_iter = max_iter
+        self.tol = tol
+        self.l2 = l2
+        self.layout = layout
+        self.range_factor = range_factor
+        self.backoff = backoff
+        self.grid_range = grid_range
+        self.random_state = random_state
+        self.reference = reference
+        self.journal = journal
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def _solver(self) -> tuple[SolverConfig, object]:
+        """The solver config (the journal's key) and the sampler to call."""
+        if isinstance(self.solver, SolverConfig):
+            return self.solver, self.solver.route
+        if self.solver is None or isinstance(self.solver, str):
+            config = SolverConfig(route=self.solver or "sa", seed=check_seed(self.random_state))
+            return config, config.route
+        config = SolverConfig(route=f"sampler:{type(self.solver).__name__}", seed=check_seed(self.random_state))
+        return config, self.solver
+
+    def _grid(self, phi, labels, H, classes: int) -> FixedPointGrid:
+        if self.grid_range is not None:
+            r = np.broadcast_to(np.asarray(self.grid_range, dtype=np.float64), (classes,))
+            return FixedPointGrid.from_range(self.bits, r, self.layout)
+        w0 = np.zeros((classes, phi.shape[1]))
+        first = -np.linalg.solve(H, gradient(phi, labels, w0, self.l2).T).T  # argmin of the first surrogate
+        return FixedPointGrid.from_range(self.bits, self.range_factor * fitted_range(first, self.bits, self.layout),
+                                         self.layout)
+
+    # -- fit -------------------------------------------------------------------------------
+
+    def fit(self, X, y) -> "QUBOHeadClassifier":
+        X, y = check_training_data(X, y)
+        check_count("max_iter", self.max_iter)
+        check_positive("tol", self.tol)
+        solver_config, sampler = self._solver()
+        config = HeadConfig(check_head_bits(self.bits), self.l2, self.layout, self.range_factor, self.backoff,
+                            solver_config)
+        self.classes_, labels = np.unique(y, return_inverse=True)
+        phi = augment(X)
+        H = curvature(phi, config.l2)
+        if not np.all(np.linalg.eigvalsh(H) > 0) and config.l2 == 0:
+            H = H + 1e-12 * np.eye(len(H))  # a feature constant on the training set
+        grid = self._grid(phi, labels, H, len(self.classes_))
+        weights = grid.nearest(np.zeros((len(self.classes_), phi.shape[1])))
+        current = loss(phi, labels, weights, config.l2)
+        self.history_ = []
+        classes = len(self.classes_)
+        for t in range(self.max_iter):
+            start = time.perf_counter()
+            g = gradient(phi, labels, weights, config.l2)
+            step = None if self.journal is None else self.journal.step(WORKFLOW, config, f"iter-{t}")
+            for trial, scale in enumerate((1.0, *config.backoff)):
+                problem = class_problems(weights, g, scale * H, bits=config.bits, step=grid.step, offset=grid.offset,
+                                         ids=trial * classes + np.arange(classes))
+                batch = problem.qubo
+                warm = self._warm_starts(problem, grid, weights, g, scale * H) if solver_config.warm_start else None
+                answers = solve(batch, sampler, config=solver_config, warm_starts=warm, journal=step)
+                candidate = problem.decode(np.stack([a.state for a in answers]))
+                new = loss(phi, labels, candidate, config.l2)
+                if new < current:
+                    break
+            energy = float(sum(a.energy for a in answers))
+            accepted = new < current  # the current weights stay unless the TRUE loss goes down
+            gain = current - new
+            if accepted:
+                weights, current = candidate, new
+            self.history_.append({
+                "iteration": t + 1, "loss": current, "accuracy": self._accuracy(phi, labels, weights),
+                "energy": energy, "energy_gap": self._gap(batch, warm, energy, solver_config), "curvature": scale,
+                "accepted": bool(accepted), "seconds": time.perf_counter() - start})
+            if not accepted or gain <= self.tol * max(current, 1e-12):
+                break
+        self.n_iter_ = len(self.history_)
+        self.grid_ = grid
+        self._set_weights(weights)
+        return self
+
+    @staticmethod
+    def _warm_starts(problem, grid, weights, grad, H) -> np.ndarray:
+        """``(C, 2, m)``: the current weights (the majorize-minimize candidate) and the surrogate's
+        continuous minimiser ``w_c - H^-1 g_c`` rounded onto the grid."""
+        newton = grid.nearest(weights - np.linalg.solve(H, grad.T).T)
+        return np.stack([problem.encode(weights), problem.encode(newton)], axis=1)
+
+    def _gap(self, batch, warm, energy: float, solver_config: SolverConfig) -> float | None:
+        if self.reference is None:
+            return None
+        ref = self.reference
+        config = ref if isinstance(ref, SolverConfig) else SolverConfig(route="exact", seed=solver_config.seed)
+        sampler = config.route if isinstance(ref, SolverConfig) else ref
+        best = sum(a.energy for a in solve(batch, sampler, config=config, warm_starts=warm))
+        return float(energy - min(best, energy))
+
+    @staticmethod
+    def _accuracy(phi, labels, weights) -> float:
+        return float(np.mean(np.argmax(phi @ weights.T, axis=1) == labels))
+
+    def _set_weights(self, weights: np.ndarray) -> None:
+        self.coef_, self.intercept_ = weights[:, :-1].copy(), weights[:, -1].copy()
+        ints = self.grid_.integers(weights)
+        self.coef_int_, self.intercept_int_ = ints[:, :-1], ints[:, -1]
+        self.step_, self.offset_ = self.grid_.step, self.grid_.offset
+
+    # -- predict ---------------------------------------------------------------------------
+
+    def _weights(self) -> np.ndarray:
+        if not hasattr(self, "coef_"):
+            raise ValueError("this QUBOHeadClassifier is not fitted yet: call fit(X, y) first")
+        return np.hstack([self.coef_, self.intercept_[:, None]])
+
+    def _features(self, X) -> np.ndarray:
+        W = self._weights()
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[1] != W.shape[1] - 1:
+            raise ValueError(f"X must be (samples, {W.shape[1] - 1}) like the training features, got {X.shape}")
+        return augment(X)
+
+    def decision_function(self, X) -> np.ndarray:
+        return self._features(X) @ self._weights().T
+
+    def predict_proba(self, X) -> np.ndarray:
+        return np.exp(log_probabilities(self._features(X), self._weights()))
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+
+    def score(self, X, y) -> float:
+        """Mean accuracy on ``(X, y)``."""
+        return float(np.mean(self.predict(X) == np.asarray(y)))
+
+    def loss(self, X, y) -> float:
+        """The training objective (cross-entropy plus ridge) of the fitted head on ``(X, y)``."""
+        labels = np.searchsorted(self.classes_, np.asarray(y))
+        return loss(self._features(X), labels, self._weights(), self.l2)
+
+
+@register_handler(HeadConfig)
+def fit_head(X, y, config: HeadConfig, **kwargs) -> QUBOHeadClassifier:
+    """The workflow's handler: a :class:`QUBOHeadClassifier` built from ``config`` and fitted
+    (``kwargs``: ``max_iter``, ``tol``, ``reference``, ``journal``, ``grid_range``).
+
+    >>> from annealq.workflows import handler
+    >>> handler(HeadConfig(bits=2)).__name__
+    'fit_head'
+    """
+    return QUBOHeadClassifier(config.bits, solver=config.solver, l2=config.l2, layout=config.layout,
+                              range_factor=config.range_factor, backoff=config.backoff, **kwargs).fit(X, y)

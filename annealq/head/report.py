@@ -1,0 +1,71 @@
+"""Tables and the plot of the head precision study (:mod:`annealq.head.study`).
+
+Example:
+    >>> rows = [{"method": "lbfgs", "bits": None, "accuracy": 0.96}, {"method": "qubo", "bits": 4, "accuracy": 0.95}]
+    >>> print(format_accuracy(rows))
+    bits    qubo  lbfgs
+    float      -  96.00
+    4      95.00      -
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from matplotlib.figure import Figure
+
+from annealq.head.study import METHODS
+
+
+def _table(head: list[str], lines: list[list]) -> str:
+    cells = [head] + [[str(c) for c in line] for line in lines]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
+    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
+                     for row in cells)
+
+
+def _methods(rows) -> list[str]:
+    present = set(r["method"] for r in rows)
+    return [m for m in METHODS if m in present] + sorted(present - set(METHODS))
+
+
+def format_accuracy(rows: list[dict], field: str = "accuracy", scale: float = 100.0, spec: str = ".2f") -> str:
+    """Test accuracy (%) per bit-width (rows) and method (columns); float heads on the first line."""
+    methods = _methods(rows)
+    bits = sorted({r["bits"] for r in rows if r["bits"] is not None})
+    lines = []
+    for k in [None, *bits]:
+        cell = {r["method"]: r[field] for r in rows if r["bits"] == k}
+        lines.append(["float" if k is None else k] + [format(scale * cell[m], spec) if m in cell else "-"
+                                                      for m in methods])
+    return _table(["bits", *methods], lines)
+
+
+def format_pricing(rows: list[dict]) -> str:
+    """One iteration's QPU price per profile and bit-width (:func:`annealq.head.study.price_iteration`)."""
+    head = ["profile", "bits", "vars/class", "couplers/class", "fits", "qubits/class", "max chain", "QPU calls",
+            "physical qubits", "est. QPU s/iter"]
+    lines = [[r["profile"], r["bits"], r["variables_per_class"], r["couplers_per_class"],
+              "yes" if r["fits"] else f"no ({r['blocks']} blocks)", r["qubits_per_class"], r["max_chain_length"],
+              r["qpu_calls"], r["physical_qubits"], f"{r['est_qpu_access_time_s']:.2f}"] for r in rows]
+    return _table(head, lines)
+
+
+def plot_accuracy(rows: list[dict], path, title: str = "") -> Path:
+    """Test accuracy against K, one line per method; float heads as horizontal lines."""
+    fig = Figure(figsize=(7, 4.5))
+    ax = fig.subplots()
+    for i, method in enumerate(_methods(rows)):
+        pts = sorted((r["bits"], r["accuracy"]) for r in rows if r["method"] == method and r["bits"] is not None)
+        flat = [r["accuracy"] for r in rows if r["method"] == method and r["bits"] is None]
+        if pts:
+            ax.plot(*zip(*[(k, 100 * a) for k, a in pts]), marker="o", label=method, color=f"C{i}")
+        for a in flat:
+            ax.axhline(100 * a, linestyle="--", color=f"C{i}", label=f"{method} (float)")
+    ax.set_xticks(sorted({r["bits"] for r in rows if r["bits"] is not None}))
+    ax.set(xlabel="bits per weight (K)", ylabel="test accuracy (%)", title=title or "Head accuracy against K")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    return path
