@@ -14,6 +14,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from annealq.head.study import METHODS
+from annealq.studies.plots import save_figure
 
 
 def _table(head: list[str], lines: list[list]) -> str:
@@ -65,7 +66,4 @@ def plot_accuracy(rows: list[dict], path, title: str = "") -> Path:
     ax.set(xlabel="bits per weight (K)", ylabel="test accuracy (%)", title=title or "Head accuracy against K")
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    return path
+    return save_figure(fig, path)

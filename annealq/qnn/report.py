@@ -27,6 +27,7 @@ from annealq.qnn.baselines import float_network, ptq_network, ste_network, torch
 from annealq.qnn.config import QNNConfig
 from annealq.qnn.network import layer_scales
 from annealq.qnn.train import prepare, train
+from annealq.studies.plots import save_figure
 
 METHODS = ("qcgd", "penalty", "ste", "ptq", "float")
 COLUMNS = ("method", "route", "bits", "bits_per_weight", "accuracy", "train_loss", "violations", "oracle_calls",
@@ -119,10 +120,7 @@ def plot_qnn(rows: list[dict], curves: dict, path) -> Path:
     for ax in (ax_calls, ax_bits):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    return path
+    return save_figure(fig, path)
 
 
 def summary(rows: list[dict]) -> dict:

@@ -10,6 +10,14 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 
+def save_figure(fig, path, rect=None) -> Path:
+    """Lay ``fig`` out (inside ``rect``) and save it as ``path`` (PNG, 120 dpi); the path."""
+    fig.tight_layout(rect=rect)
+    path = Path(path)
+    fig.savefig(path, dpi=120)
+    return path
+
+
 def plot_ptq(rows: list[dict], path: str | Path) -> Path:
     """Accuracy and summed reconstruction error against bits, one line per method."""
     fig = Figure(figsize=(10, 4))
@@ -28,10 +36,7 @@ def plot_ptq(rows: list[dict], path: str | Path) -> Path:
     for ax in (ax_acc, ax_err):
         ax.legend()
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    return path
+    return save_figure(fig, path)
 
 
 def plot_compare(report, path: str | Path) -> Path:
@@ -84,10 +89,7 @@ def plot_compare(report, path: str | Path) -> Path:
     for ax in (ax_gap, ax_pair, ax_reads):
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    return path
+    return save_figure(fig, path)
 
 
 def _graph_styles(rows) -> dict:
@@ -107,10 +109,7 @@ def _save_with_legend(fig, axes, path) -> Path:
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
-    fig.tight_layout(rect=(0, 0.08 if len(axes) <= 3 else 0.05, 1, 1))
-    path = Path(path)
-    fig.savefig(path, dpi=120)
-    return path
+    return save_figure(fig, path, rect=(0, 0.08 if len(axes) <= 3 else 0.05, 1, 1))
 
 
 def plot_embedding_cost(rows: list[dict], path: str | Path, fan_in: int) -> Path:
