@@ -21,26 +21,38 @@ from annealq.studies.tables import text_table
 ROW_KEYS = ("method", "bits", "accuracy", "recon_error", "layer_errors", "seconds")
 
 
-def ptq_rows(model, data, *, methods: Iterable[str] = ("rtn", "gptq", "qubo"), bits: Iterable[int] = (8, 4, 3, 2, 1),
-             config: QuantConfig = QuantConfig(), calibration_size: int = 256,
-             on_row: Callable[[dict], None] | None = None, progress=None, journal=None, executor=None) -> list[dict]:
-    """One row per (method, bits) plus a ``float`` row; keys :data:`ROW_KEYS` (+ ``layers``)."""
-    calibration = data.x_train[:calibration_size]
-    rows = [{"method": "float", "bits": 32, "accuracy": accuracy(model, data.x_test, data.y_test),
-             "recon_error": 0.0, "layer_errors": [], "seconds": 0.0}]
+def sweep(model, calibration, score: Callable[[object], dict], *, methods: Iterable[str], bits: Iterable[int],
+          config: QuantConfig = QuantConfig(), on_result: Callable | None = None,
+          on_row: Callable[[dict], None] | None = None, progress=None, journal=None, executor=None) -> list[dict]:
+    """Quantize ``model`` with each method and bit-width: a ``float`` row, then one row each.
+
+    ``score(model)`` gives a row's metrics (``accuracy``, ...); ``on_result(method, bits, result)``
+    may add fields (files written); ``on_row`` sees each row as it is made.
+    """
+    rows = [{"method": "float", "bits": 32, **score(model), "recon_error": 0.0, "layer_errors": [], "seconds": 0.0}]
     if on_row:
         on_row(rows[0])
     for b in bits:
         for method in methods:
             cfg = dataclasses.replace(config, bits=b, method=method)
             result = quantize(model, calibration, cfg, progress=progress, journal=journal, executor=executor)
-            row = {"method": method, "bits": b, "accuracy": accuracy(result.model, data.x_test, data.y_test),
-                   "recon_error": result.recon_error, "layer_errors": [l.recon_error for l in result.layers],
-                   "seconds": result.seconds, "layers": [l.to_dict() for l in result.layers]}
+            row = {"method": method, "bits": b, **score(result.model), "recon_error": result.recon_error,
+                   "layer_errors": [l.recon_error for l in result.layers], "seconds": result.seconds,
+                   **(on_result(method, b, result) if on_result else {}),
+                   "layers": [l.to_dict() for l in result.layers]}
             rows.append(row)
             if on_row:
                 on_row(row)
     return rows
+
+
+def ptq_rows(model, data, *, methods: Iterable[str] = ("rtn", "gptq", "qubo"), bits: Iterable[int] = (8, 4, 3, 2, 1),
+             config: QuantConfig = QuantConfig(), calibration_size: int = 256, **kwargs) -> list[dict]:
+    """:func:`sweep` on a dataset's first ``calibration_size`` training samples, scored by test accuracy;
+    keys :data:`ROW_KEYS` (+ ``layers``)."""
+    return sweep(model, data.x_train[:calibration_size],
+                 lambda m: {"accuracy": accuracy(m, data.x_test, data.y_test)},
+                 methods=methods, bits=bits, config=config, **kwargs)
 
 
 def format_table(rows: list[dict]) -> str:

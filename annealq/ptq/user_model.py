@@ -28,7 +28,6 @@ Example:
 """
 from __future__ import annotations
 
-import dataclasses
 import pickle
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +39,8 @@ from torch import fx, nn
 
 from annealq.nn.layers import quantizable_layers
 from annealq.ptq.config import QuantConfig
-from annealq.ptq.pipeline import QuantizationResult, quantize
+from annealq.ptq.report import sweep
+from annealq.studies.tables import text_table
 
 PICKLE_HINT = "pass --trust-pickle (trust_pickle=True) only if you trust the file's origin"
 _ATEN = torch.ops.aten
@@ -305,27 +305,17 @@ def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bi
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     suffix = loaded.path.suffix or ".pt"
-    rows = [{"method": "float", "bits": 32, **_row_metrics(evaluate(loaded.module, loaded.module, ex, ey)),
-             "recon_error": 0.0, "layer_errors": [], "seconds": 0.0}]
-    if on_row:
-        on_row(rows[0])
-    for b in bits:
-        for method in methods:
-            cfg = dataclasses.replace(config, bits=b, method=method)
-            result: QuantizationResult = quantize(loaded.module, x, cfg, journal=journal, executor=executor,
-                                                   progress=progress)
-            stem = out / f"{loaded.path.stem}-{method}-int{b}"
-            model_file = loaded.save(result.model, stem.with_suffix(suffix))
-            export_file = stem.with_name(stem.name + "-int.pt")
-            torch.save(result.export(), export_file)
-            row = {"method": method, "bits": b, **_row_metrics(evaluate(result.model, loaded.module, ex, ey)),
-                   "recon_error": result.recon_error, "layer_errors": [l.recon_error for l in result.layers],
-                   "seconds": result.seconds, "model": str(model_file), "export": str(export_file),
-                   "layers": [l.to_dict() for l in result.layers]}
-            rows.append(row)
-            if on_row:
-                on_row(row)
-    return rows
+
+    def save(method, b, result) -> dict:
+        stem = out / f"{loaded.path.stem}-{method}-int{b}"
+        model_file = loaded.save(result.model, stem.with_suffix(suffix))
+        export_file = stem.with_name(stem.name + "-int.pt")
+        torch.save(result.export(), export_file)
+        return {"model": str(model_file), "export": str(export_file)}
+
+    return sweep(loaded.module, x, lambda m: _row_metrics(evaluate(m, loaded.module, ex, ey)), methods=methods,
+                 bits=bits, config=config, on_result=save, on_row=on_row, progress=progress, journal=journal,
+                 executor=executor)
 
 
 def _row_metrics(metrics: dict) -> dict:
@@ -334,10 +324,6 @@ def _row_metrics(metrics: dict) -> dict:
 
 def format_rows(rows: list[dict]) -> str:
     """The rows as a fixed-width table (accuracy ``-`` without labels)."""
-    head = f"{'method':<8} {'bits':>4} {'accuracy':>9} {'output_error':>13} {'recon_error':>12} {'seconds':>8}"
-    lines = [head, "-" * len(head)]
-    for r in rows:
-        acc = "-" if r["accuracy"] != r["accuracy"] else f"{100 * r['accuracy']:.2f}%"
-        lines.append(f"{r['method']:<8} {r['bits']:>4} {acc:>9} {r['output_error']:>13.4g} {r['recon_error']:>12.4g} "
-                     f"{r['seconds']:>8.2f}")
-    return "\n".join(lines)
+    return text_table(("method", "bits", "accuracy", "output_error", "recon_error", "seconds"),
+                      [[r["method"], r["bits"], "-" if r["accuracy"] != r["accuracy"] else f"{100 * r['accuracy']:.2f}%",
+                        f"{r['output_error']:.4g}", f"{r['recon_error']:.4g}", f"{r['seconds']:.2f}"] for r in rows])
