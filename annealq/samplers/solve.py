@@ -177,15 +177,18 @@ def _cqm_answer(batch: CQMBatch, r: int, sampler, params: dict, penalty, start: 
         sampleset = sampler.sample(bqm, **params)
     sampleset.resolve()
     states = ordered_states(sampleset, labels).astype(np.int8)
-    objective = cqm.objective.energies((states, labels))
-    checks = [batch.feasibility(r, dict(zip(labels, s))) for s in states]
-    violation = np.array([sum(v.values()) for _, v in checks])
-    feasible = np.array([f for f, _ in checks])
-    # best feasible, else least violated (then lowest objective)
-    best = int(np.lexsort((objective, violation, ~feasible))[0])
+    scored = dimod.SampleSet.from_samples_cqm((states, labels), cqm)  # objective and feasibility, vectorised
+    objective, feasible = scored.record.energy, scored.record.is_feasible
+    if feasible.any():
+        best = int(np.flatnonzero(feasible)[np.argmin(objective[feasible])])
+        violations = batch.feasibility(r, dict(zip(labels, states[best])))[1]
+    else:  # the least violated read (then the lowest objective)
+        checks = [batch.feasibility(r, dict(zip(labels, s)))[1] for s in states]
+        best = int(np.lexsort((objective, [sum(v.values()) for v in checks]))[0])
+        violations = checks[best]
     info["feasible_reads"] = int(feasible.sum())
     return Answer(int(batch.ids[r]), sampleset, states[best], float(objective[best]), time.perf_counter() - start,
-                  params, cqm, bool(feasible[best]), checks[best][1], info)
+                  params, cqm, bool(feasible[best]), violations, info)
 
 
 def die_with_parent() -> None:
