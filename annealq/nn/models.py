@@ -60,14 +60,15 @@ def train_mlp(x, y, sizes=DEFAULT_SIZES, *, epochs: int = 40, lr: float = 3e-3, 
     return train(mlp(sizes), x, y, epochs=epochs, lr=lr, seed=seed)
 
 
-def train(model: nn.Module, x, y, *, epochs: int = 40, lr: float = 3e-3, seed: int = 0) -> nn.Module:
-    """Train ``model`` with Adam and cross-entropy, minibatches of 128 in a seeded order."""
+def train(model: nn.Module, x, y, *, epochs: int = 40, lr: float = 3e-3, seed: int = 0,
+          batch_size: int = 128) -> nn.Module:
+    """Train ``model`` with Adam and cross-entropy, minibatches in a seeded order."""
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
     xt, yt = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
     gen = torch.Generator().manual_seed(seed)
     for _ in range(epochs):
         model.train()
-        for idx in torch.randperm(len(xt), generator=gen).split(128):
+        for idx in torch.randperm(len(xt), generator=gen).split(batch_size):
             opt.zero_grad()
             nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
             opt.step()

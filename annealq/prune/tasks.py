@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from annealq.nn.models import cache_dir
+from annealq.nn.models import cache_dir, train
 
 SIGMAS = (15, 25, 50)
 
@@ -49,8 +49,11 @@ class Task:
     test: Callable[[nn.Module], float]
 
 
-def _cached(model: nn.Module, key: str, train: Callable[[nn.Module], None]) -> nn.Module:
+def _cached(build: Callable[[], nn.Module], key: str, train: Callable[[nn.Module], None], seed: int) -> nn.Module:
+    """The model ``build()`` makes, trained by ``train`` once (initial weights seeded too) and cached."""
     path = cache_dir() / "models" / f"prune-{key}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt"
+    torch.manual_seed(seed)
+    model = build()
     if path.exists():
         model.load_state_dict(torch.load(path, weights_only=True))
     else:
@@ -117,7 +120,7 @@ def denoise_task(sigma: int = 25, *, seed: int = 0, calibration_size: int = 64) 
     if sigma <= 0:
         raise ValueError(f"sigma must be a positive noise level (of 255), got {sigma!r}")
     train_img, test_img = gray_image("china.jpg"), gray_image("flower.jpg")
-    model = _cached(denoiser(), f"dncnn-16x5-seed{seed}", lambda m: _train_denoiser(m, train_img, seed))
+    model = _cached(denoiser, f"dncnn-16x5-seed{seed}-v2", lambda m: _train_denoiser(m, train_img, seed), seed)
     rng = np.random.default_rng(seed + 1)
     clean = patches(train_img, calibration_size, 32, rng)
     noise = (sigma / 255.0) * torch.as_tensor(rng.standard_normal(clean.shape), dtype=torch.float32)
@@ -145,18 +148,6 @@ def accuracy(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> float:
         return float((model(x).argmax(1) == y).float().mean())
 
 
-def _train_cnn(model: nn.Module, x, y, seed: int, epochs: int = 30) -> None:
-    torch.manual_seed(seed)
-    gen = torch.Generator().manual_seed(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=3e-3, weight_decay=1e-4)
-    for _ in range(epochs):
-        model.train()
-        for idx in torch.randperm(len(x), generator=gen).split(64):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(x[idx]), y[idx]).backward()
-            opt.step()
-
-
 def digits_task(*, seed: int = 0, calibration_size: int = 256, held_out: int = 300) -> Task:
     """The digits task: the CNN trained on the training split minus ``held_out`` images."""
     from annealq.data import load_dataset
@@ -167,7 +158,8 @@ def digits_task(*, seed: int = 0, calibration_size: int = 256, held_out: int = 3
     xt = torch.as_tensor(d.x_test, dtype=torch.float32).reshape(-1, 1, 8, 8)
     yt = torch.as_tensor(d.y_test, dtype=torch.long)
     xtr, ytr, xv, yv = x[:-held_out], y[:-held_out], x[-held_out:], y[-held_out:]
-    model = _cached(digits_cnn(), f"digits-cnn-seed{seed}", lambda m: _train_cnn(m, xtr, ytr, seed))
+    model = _cached(digits_cnn, f"digits-cnn-seed{seed}-v2",
+                    lambda m: train(m, xtr, ytr, epochs=30, seed=seed, batch_size=64), seed)
     cal = torch.randperm(len(xtr), generator=torch.Generator().manual_seed(seed))[:calibration_size]
     return Task("digits", "accuracy", model, (xtr[cal], ytr[cal]),
                 lambda m: accuracy(m, xv, yv), lambda m: accuracy(m, xt, yt))
