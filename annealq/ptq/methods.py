@@ -109,7 +109,7 @@ def rounding_qubo(layer: LayerContext):
     q = np.stack(candidates)[pick, np.arange(problem.num_neurons)]
     info = {"route": config.route, "levels": problem.meta["levels"], "variables": problem.num_variables,
             "dead_inputs": problem.meta["dead_inputs"], "resumed_neurons": len(reused),
-            "stale_answers_solved_again": getattr(journal, "stale", 0),
+            "stale_answers_solved_again": 0 if journal is None else journal.stale,
             "route_best_energy": float(sum(a.sampleset.first.energy for a in answers)),
             "qubo_energy": float(errors[0].sum()), "neurons_kept_from_warm_start": int((pick > 0).sum())}
     return q, info

@@ -346,6 +346,7 @@ class JournalStep:
 
     def __init__(self, journal: Journal, workflow: str, config: Config, step: str):
         self.journal, self.workflow, self.config, self.step = journal, workflow, config, step
+        self.stale = 0  # recorded answers of another problem, found by the last reusable()
 
     def answers(self) -> dict[int, Answer]:
         """The readable recorded answers of this step, by row id (unreadable ones warned about, left out)."""

@@ -135,8 +135,9 @@ def _call_parameters(sampler, config: SolverConfig, seed, chain_strength) -> dic
     return accepted(sampler, {**config.parameters(), "seed": seed, "chain_strength": chain_strength})
 
 
-def _qubo_answer(batch: QUBOBatch, r: int, sampleset, parameters, warm, seconds, polished=False) -> Answer:
-    bqm = batch.bqm(r)
+def _qubo_answer(batch: QUBOBatch, r: int, sampleset, parameters, warm, seconds, polished=False,
+                 bqm=None) -> Answer:
+    bqm = batch.bqm(r) if bqm is None else bqm
     states = ordered_states(sampleset, range(batch.num_variables))
     if polished:
         best = int(np.argmin(sampleset.record.energy))
@@ -158,10 +159,11 @@ def solve_rows(batch, sampler, positions: list[int], config: SolverConfig, warm_
         if isinstance(batch, CQMBatch):
             answers.append(_cqm_answer(batch, r, sampler, params, penalty, start))
             continue
-        sampleset = sampler.sample(batch.bqm(r), **params)
+        bqm = batch.bqm(r)
+        sampleset = sampler.sample(bqm, **params)
         sampleset.resolve()
         warm = None if warm_starts is None else warm_starts[k]
-        answers.append(_qubo_answer(batch, r, sampleset, params, warm, time.perf_counter() - start))
+        answers.append(_qubo_answer(batch, r, sampleset, params, warm, time.perf_counter() - start, bqm=bqm))
     return answers
 
 

@@ -76,6 +76,10 @@ class _Recorded:
     def reusable(self, batch):
         return self._step.reusable(batch)
 
+    @property
+    def stale(self) -> int:
+        return self._step.stale
+
     def save(self, answer):
         self.solved_again += 1
 
