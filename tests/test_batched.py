@@ -106,7 +106,7 @@ def test_sample_keeps_initial_states_and_beta_range():
     assert all(s == {"a": 0, "b": 1} for s in ss.samples())
 
 
-def test_solve_layer_route():
+def test_solve_with_the_batched_route():
     p = layer(9, 4, 2, seed=6)
     answers = solve(p, config=SolverConfig(route="batched", num_reads=4, num_sweeps=50, seed=0))
     assert [a.energy for a in answers] == pytest.approx([optimum(p, i) for i in range(p.num_neurons)])
@@ -138,7 +138,7 @@ def test_tabu_search_keeps_variables_without_a_step():
 
 
 @pytest.mark.parametrize("num_reads", [1, 3])
-def test_solve_layer_never_worse_than_any_warm_start(num_reads):
+def test_batched_answers_are_never_worse_than_any_warm_start(num_reads):
     p = layer(30, 2, 2, seed=10, neurons=4)
     rng = np.random.default_rng(4)
     warm = np.concatenate([p.encode(p.target)[:, None], rng.integers(0, 2, (4, 2, p.num_variables))], axis=1)
