@@ -1,6 +1,7 @@
 """The ``annealq`` command line: one console script with subcommands."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from pathlib import Path
@@ -150,8 +151,6 @@ def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, s
 
 
 def _dry_run(sizes, config, bit_list, profile, heading=None):
-    import dataclasses
-
     from annealq.nn.models import mlp
     from annealq.profiles import UnknownProfileError
     from annealq.ptq.dryrun import dry_run, format_dry_run
@@ -193,7 +192,9 @@ def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, 
         write_json(run_dir / "run.json", run)
         model = pretrained_mlp(data, sizes, seed=source["seed"])
         neurons = sum(m.out_features for m in model.modules() if hasattr(m, "out_features"))
-        total = neurons * len(bit_list) * method_list.count("qubo")
+        # one solve per neuron, and one more per scale-refit round (the QUBO at 1 bit by default)
+        total = neurons * sum(1 + dataclasses.replace(config, bits=b, method="qubo").refits
+                              for b in bit_list) * ("qubo" in method_list)
         before = len(journal.records(workflow="ptq"))
         with tqdm(total=total, desc="qubo neurons", unit="neuron", disable=total == 0) as bar:
             rows = ptq_rows(model, data, methods=method_list, bits=bit_list, config=config,
