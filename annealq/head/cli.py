@@ -1,11 +1,12 @@
 """``annealq train-head``: the head precision study from the command line."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import click
+
+from annealq.studies.tables import write_json
 
 
 def _int_list(text: str) -> list[int]:
@@ -95,7 +96,7 @@ def train_head(dataset, data_root, bits_text, filters, pool, route, iterations, 
               "sgd": sgd.to_dict(),
               "seed": seed,
               "rows": rows, "pricing": pricing}
-    (run_dir / "report.json").write_text(json.dumps(report, indent=1, default=float))
+    write_json(run_dir / "report.json", report)
     (run_dir / "accuracy.txt").write_text(table + "\n")
     (run_dir / "pricing.txt").write_text(price_table + "\n")
     plot = plot_accuracy(rows, run_dir / "accuracy.png", f"{data.name}, d = {train.shape[1]}, route {route}")

@@ -15,13 +15,7 @@ from matplotlib.figure import Figure
 
 from annealq.head.study import METHODS
 from annealq.studies.plots import save_figure
-
-
-def _table(head: list[str], lines: list[list]) -> str:
-    cells = [head] + [[str(c) for c in line] for line in lines]
-    widths = [max(len(row[i]) for row in cells) for i in range(len(head))]
-    return "\n".join("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths)))
-                     for row in cells)
+from annealq.studies.tables import text_table
 
 
 def _methods(rows) -> list[str]:
@@ -38,7 +32,7 @@ def format_accuracy(rows: list[dict], field: str = "accuracy", scale: float = 10
         cell = {r["method"]: r[field] for r in rows if r["bits"] == k}
         lines.append(["float" if k is None else k] + [format(scale * cell[m], spec) if m in cell else "-"
                                                       for m in methods])
-    return _table(["bits", *methods], lines)
+    return text_table(["bits", *methods], lines)
 
 
 def format_pricing(rows: list[dict]) -> str:
@@ -48,7 +42,7 @@ def format_pricing(rows: list[dict]) -> str:
     lines = [[r["profile"], r["bits"], r["variables_per_class"], r["couplers_per_class"],
               "yes" if r["fits"] else f"no ({r['blocks']} blocks)", r["qubits_per_class"], r["max_chain_length"],
               r["qpu_calls"], r["physical_qubits"], f"{r['est_qpu_access_time_s']:.2f}"] for r in rows]
-    return _table(head, lines)
+    return text_table(head, lines)
 
 
 def plot_accuracy(rows: list[dict], path, title: str = "") -> Path:

@@ -14,6 +14,7 @@ from typing import Callable
 from annealq.prune.config import PruneConfig
 from annealq.prune.pipeline import prune
 from annealq.prune.tasks import Task
+from annealq.studies.tables import write_json
 
 
 def compare(task: Task, sparsities, methods, base: PruneConfig = PruneConfig(), *, finetune_epochs=(0,), journal=None,
@@ -62,7 +63,7 @@ def save_report(rows: list[dict], folder, *, dense: float | None = None, config:
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     report = {"rows": rows, "dense": dense, "config": None if config is None else config.to_dict()}
-    (folder / "report.json").write_text(json.dumps(report, indent=1))
+    write_json(folder / "report.json", report)
     plot_metric(rows, dense).savefig(folder / "metric_vs_sparsity.png", dpi=120)
     return {"json": folder / "report.json", "plot": folder / "metric_vs_sparsity.png"}
 
@@ -130,7 +131,7 @@ def benchmark(task: Task, name: str, folder, *, sparsities=(0.2, 0.36, 0.5), met
     folder.mkdir(parents=True, exist_ok=True)
     report = {"task": task.name, "dense": dense, "config": base.to_dict(), "rows": rows, "refinement": study,
               **(extra or {}), "seconds": time.time() - start}
-    (folder / f"{name}.json").write_text(json.dumps(report, indent=1))
+    write_json(folder / f"{name}.json", report)
     (folder / f"{name}.txt").write_text(table + "\n")
     plot_metric(rows, dense).savefig(folder / f"{name}.png", dpi=120)
     return report

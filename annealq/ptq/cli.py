@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 
 import click
 from tqdm.auto import tqdm
+
+from annealq.studies.tables import write_json
 
 
 def _names(text: str) -> list[str]:
@@ -49,7 +50,7 @@ def _run(model_file, calibration_file, eval_file, run_dir, bit_list, method_list
     run_dir.mkdir(parents=True, exist_ok=True)
     run = {"model": str(model_file), "calibration": str(calibration_file), "eval": eval_file and str(eval_file),
            "bits": bit_list, "methods": method_list, "config": base.to_dict()}
-    (run_dir / "run.json").write_text(json.dumps(run, indent=1))
+    write_json(run_dir / "run.json", run)
     executor = None
     if scheduler:
         from distributed import Client
@@ -59,14 +60,15 @@ def _run(model_file, calibration_file, eval_file, run_dir, bit_list, method_list
     with Journal(run_dir) as journal, bar:
         recorded = len(journal.records())
         if recorded:
-            click.echo(f"resuming {run_dir}: {recorded} neuron answers already recorded are not solved again")
+            click.echo(f"resuming {run_dir}: {recorded} neuron answers recorded; those whose problem is unchanged "
+                       f"are reused, the others solved again")
         rows = quantize_user_model(model_file, calibration_file, eval_file, out=run_dir, bits=bit_list,
                                    methods=method_list, config=base, trust_pickle=trust_pickle, journal=journal,
                                    executor=executor, progress=lambda layer, done: bar.update(1),
                                    on_row=lambda r: tqdm.write(f"  {r['method']:<6} int{r['bits']:<2} "
                                                                f"output error {r['output_error']:.4g}"))
     click.echo(format_rows(rows))
-    (run_dir / "report.json").write_text(json.dumps(rows, indent=1, default=float))
+    write_json(run_dir / "report.json", rows)
     labelled = all(r["accuracy"] == r["accuracy"] for r in rows)  # NaN without labels
     if labelled:
         from annealq.studies.plots import plot_ptq

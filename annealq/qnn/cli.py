@@ -1,11 +1,12 @@
 """``annealq train-qnn``: train a binary-weight MLP as constrained binary problems, with baselines."""
 from __future__ import annotations
 
-import json
 import time
 from pathlib import Path
 
 import click
+
+from annealq.studies.tables import write_json
 
 
 @click.command("train-qnn")
@@ -73,7 +74,7 @@ def train_qnn_command(dataset, data_root, bits, hidden, pieces, loss_pieces, act
         raise click.UsageError(str(err)) from err
     report = {"config": config.to_dict(), "dataset": dataset, "rows": out_["rows"], "curves": out_["curves"],
               "summary": summary(out_["rows"])}
-    (run_dir / "report.json").write_text(json.dumps(report, indent=2))
+    write_json(run_dir / "report.json", report)
     (run_dir / "table.txt").write_text(table(out_["rows"]) + "\n")
     figure = plot_qnn(out_["rows"], out_["curves"], run_dir / "qnn_accuracy.png")
     click.echo(table(out_["rows"]))

@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
 
+import numpy as np
+
 
 def text_table(head: Sequence[str], lines: Iterable[Sequence], left: int = 1) -> str:
     """Columns aligned to their widest cell: the first ``left`` to the left, the rest to the right."""
@@ -26,11 +28,19 @@ def text_table(head: Sequence[str], lines: Iterable[Sequence], left: int = 1) ->
 
 
 def finite(value):
-    """``value`` with every non-finite float replaced by None (JSON has no inf or NaN)."""
+    """``value`` made JSON-ready: numpy scalars and arrays as Python values, non-finite floats as None.
+
+    >>> finite({"a": np.float32(0.5), "b": [float("nan"), np.arange(2)]})
+    {'a': 0.5, 'b': [None, [0, 1]]}
+    """
     if isinstance(value, Mapping):
         return {k: finite(v) for k, v in value.items()}
+    if isinstance(value, np.ndarray):
+        return finite(value.tolist())
     if isinstance(value, (list, tuple)):
         return [finite(v) for v in value]
+    if isinstance(value, np.generic):
+        return finite(value.item())
     if isinstance(value, float) and not math.isfinite(value):
         return None
     return value
