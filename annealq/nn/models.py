@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import os
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import torch
@@ -79,19 +80,27 @@ def cache_dir() -> Path:
     return Path(os.environ.get("ANNEALQ_CACHE", Path.home() / ".cache" / "annealq"))
 
 
-def _cached(dataset, kind: str, build, spec, seed: int, epochs: int) -> nn.Module:
-    """``build()`` trained on ``dataset`` once, then loaded from the cache (``ANNEALQ_CACHE``)."""
-    key = hashlib.sha256(repr((dataset.name, dataset.x_train.shape, spec, seed, epochs)).encode()).hexdigest()[:16]
-    path = cache_dir() / "models" / f"{dataset.name}-{kind}-{key}.pt"
+def cached_model(name: str, build: Callable[[], nn.Module], train_once: Callable[[nn.Module], object],
+                 seed: int) -> nn.Module:
+    """``build()`` (initial weights seeded) trained by ``train_once`` the first time, then loaded from the
+    cache (``ANNEALQ_CACHE``, file ``models/<name>.pt``)."""
+    path = cache_dir() / "models" / f"{name}.pt"
+    torch.manual_seed(seed)
     model = build()
     if path.exists():
         model.load_state_dict(torch.load(path, weights_only=True))
-        return model.eval()
-    torch.manual_seed(seed)
-    model = train(build(), dataset.x_train, dataset.y_train, epochs=epochs, seed=seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), path)
-    return model
+    else:
+        train_once(model)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(model.state_dict(), path)
+    return model.eval()
+
+
+def _cached(dataset, kind: str, build, spec, seed: int, epochs: int) -> nn.Module:
+    """``build()`` trained on ``dataset`` once, then loaded from the cache."""
+    key = hashlib.sha256(repr((dataset.name, dataset.x_train.shape, spec, seed, epochs)).encode()).hexdigest()[:16]
+    return cached_model(f"{dataset.name}-{kind}-{key}", build,
+                        lambda m: train(m, dataset.x_train, dataset.y_train, epochs=epochs, seed=seed), seed)
 
 
 def pretrained_mlp(dataset, sizes=None, *, seed: int = 0, epochs: int = 40) -> nn.Sequential:

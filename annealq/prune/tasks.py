@@ -24,7 +24,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from annealq.nn.models import cache_dir, train
+from annealq.nn.models import cached_model, train
 
 SIGMAS = (15, 25, 50)
 
@@ -49,18 +49,9 @@ class Task:
     test: Callable[[nn.Module], float]
 
 
-def _cached(build: Callable[[], nn.Module], key: str, train: Callable[[nn.Module], None], seed: int) -> nn.Module:
-    """The model ``build()`` makes, trained by ``train`` once (initial weights seeded too) and cached."""
-    path = cache_dir() / "models" / f"prune-{key}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.pt"
-    torch.manual_seed(seed)
-    model = build()
-    if path.exists():
-        model.load_state_dict(torch.load(path, weights_only=True))
-    else:
-        train(model)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        torch.save(model.state_dict(), path)
-    return model.eval()
+def _cached(build: Callable[[], nn.Module], key: str, train_once: Callable[[nn.Module], object],
+            seed: int) -> nn.Module:
+    return cached_model(f"prune-{key}-{hashlib.sha256(key.encode()).hexdigest()[:12]}", build, train_once, seed)
 
 
 # -- denoising -----------------------------------------------------------------------------
