@@ -28,6 +28,7 @@ from annealq.qnn.config import QNNConfig
 from annealq.qnn.network import layer_scales
 from annealq.qnn.train import prepare, train
 from annealq.studies.plots import save_figure
+from annealq.studies.tables import text_table
 
 METHODS = ("qcgd", "penalty", "ste", "ptq", "float")
 COLUMNS = ("method", "route", "bits", "bits_per_weight", "accuracy", "train_loss", "violations", "oracle_calls",
@@ -90,14 +91,8 @@ def compare(data, config: QNNConfig, *, methods=METHODS, sampler=None, journal=N
 
 def table(rows: list[dict]) -> str:
     """A plain-text table of the rows."""
-    lines = ["  ".join(f"{c:>15}" for c in COLUMNS)]
-    for r in rows:
-        cells = []
-        for c in COLUMNS:
-            v = r.get(c)
-            cells.append(f"{v:>15.4f}" if isinstance(v, float) else f"{str(v):>15}")
-        lines.append("  ".join(cells))
-    return "\n".join(lines)
+    return text_table(COLUMNS, [[f"{r.get(c):.4f}" if isinstance(r.get(c), float) else r.get(c) for c in COLUMNS]
+                                for r in rows])
 
 
 def plot_qnn(rows: list[dict], curves: dict, path) -> Path:
