@@ -266,3 +266,18 @@ def test_a_recorded_qpu_answer_unembeds_again_with_another_chain_break_method(tm
     assert sorted(again.record.energy) == pytest.approx(sorted(recorded.record.energy))
     other = journal.unembed(record, "discard")
     assert len(other) <= len(recorded)
+
+
+def test_a_journal_left_by_a_killed_writer_reads_back(tmp_path):
+    """A writer killed inside a transaction leaves a hot rollback journal; readers must still open it."""
+    import subprocess
+    import sys
+
+    solved_run(tmp_path)
+    code = ("import sqlite3, os; db = sqlite3.connect(r'%s'); db.execute('BEGIN EXCLUSIVE');"
+            "db.execute('DELETE FROM answers'); db.execute('CREATE TABLE filler (x)');"
+            "db.executemany('INSERT INTO filler VALUES (?)', [(b'x' * 4096,)] * 2000); os._exit(9)"
+            % (tmp_path / "journal.sqlite"))
+    subprocess.run([sys.executable, "-c", code], check=False)
+    assert (tmp_path / "journal.sqlite-journal").exists()  # the hot journal a kill leaves behind
+    assert len(Journal(tmp_path, read_only=True).records()) == 3  # rolled back: nothing lost

@@ -181,9 +181,12 @@ class Journal:
 
     @contextmanager
     def _connect(self):
-        """A connection that commits on success and is always closed."""
-        uri = f"file:{self.path}?mode=ro" if self.read_only else str(self.path)
-        db = sqlite3.connect(uri, timeout=30, uri=self.read_only)
+        """A connection that commits on success and is always closed.
+
+        A read-only journal issues no writes but still opens the file read-write where it may: after a
+        killed writer, SQLite must roll back the hot journal before anyone can read.
+        """
+        db = sqlite3.connect(self.path, timeout=30)
         db.row_factory = sqlite3.Row
         try:
             with db:
