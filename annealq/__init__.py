@@ -1,17 +1,29 @@
 """annealq: neural-network problems as QUBOs and constrained models for quantum annealers.
 
+Names load on first use, so ``import annealq`` (and ``annealq --help``) stays light.
+
 Example:
     >>> import annealq
     >>> annealq.QuantConfig(bits=4).method
     'qubo'
 """
-from annealq import prune
-from annealq.formulations import CQMBatch, QUBOBatch
-from annealq.prune import PruneConfig
-from annealq.ptq import QuantConfig, QuantizationResult, quantize
-from annealq.samplers import Answer, SolverConfig, solve
-from annealq.samplers.router import sampler
+from importlib import import_module
 
-__version__ = "0.2.0"
-__all__ = ["Answer", "CQMBatch", "PruneConfig", "QUBOBatch", "QuantConfig", "QuantizationResult", "SolverConfig",
-           "prune", "quantize", "sampler", "solve", "__version__"]
+__version__ = "0.3.0"
+
+_LAZY = {
+    "Answer": "annealq.samplers.solve", "solve": "annealq.samplers.solve", "SolverConfig": "annealq.samplers.config",
+    "CQMBatch": "annealq.formulations.cqm", "QUBOBatch": "annealq.formulations.batch",
+    "PruneConfig": "annealq.prune.config", "QuantConfig": "annealq.ptq.config",
+    "QuantizationResult": "annealq.ptq.pipeline", "quantize": "annealq.ptq.pipeline",
+    "sampler": "annealq.samplers.router",
+}
+__all__ = sorted([*_LAZY, "prune", "__version__"])
+
+
+def __getattr__(name):
+    if name == "prune":
+        return import_module("annealq.prune")
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'annealq' has no attribute {name!r}")

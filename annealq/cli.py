@@ -1,13 +1,22 @@
-"""The ``annealq`` command line: one console script with subcommands."""
+"""The ``annealq`` command line: one console script; each workflow's subcommand lives in its room.
+
+Subcommands load on first use (``annealq --help`` imports click only).
+"""
 from __future__ import annotations
 
-import dataclasses
-import json
 import time
+from importlib import import_module
 from pathlib import Path
 
 import click
-from tqdm.auto import tqdm
+
+#: subcommand -> (module, function): the workflows' commands live in their rooms
+COMMANDS = {
+    "quantize": ("annealq.ptq.cli", "quantize"),
+    "train-head": ("annealq.head.cli", "train_head"),
+    "prune": ("annealq.prune.cli", "prune_command"),
+    "train-qnn": ("annealq.qnn.cli", "train_qnn_command"),
+}
 
 
 def _int_list(text: str) -> list[int]:
@@ -15,15 +24,6 @@ def _int_list(text: str) -> list[int]:
         return [int(t) for t in text.split(",") if t.strip()]
     except ValueError as err:
         raise click.BadParameter(f"expected comma-separated integers such as 8,4,2, got {text!r}") from err
-
-
-def _new_run_dir() -> Path:
-    path = Path("runs") / time.strftime("%Y%m%d-%H%M%S")
-    suffix = 0
-    while path.exists():
-        suffix += 1
-        path = path.with_name(f"{path.name.split('.')[0]}.{suffix}")
-    return path
 
 
 def _expected_errors() -> tuple:
@@ -35,14 +35,28 @@ def _expected_errors() -> tuple:
 
 
 class _Group(click.Group):
-    """Every expected failure of a subcommand ends in one ``Error:`` line and exit code 1."""
+    """Subcommands from :data:`COMMANDS` load when used; every expected failure of a subcommand ends in
+    one ``Error:`` line and exit code 1 (``--debug`` shows the traceback instead)."""
+
+    def list_commands(self, ctx):
+        return sorted([*super().list_commands(ctx), *COMMANDS])
+
+    def get_command(self, ctx, name):
+        if name in COMMANDS:
+            module, attr = COMMANDS[name]
+            return getattr(import_module(module), attr)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx):
+        from annealq.harness.options import DEBUG
+
         try:
             return super().invoke(ctx)
-        except click.ClickException:
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
-        except _expected_errors() as err:
+        except Exception as err:
+            if ctx.meta.get(DEBUG) or not isinstance(err, _expected_errors()):
+                raise
             raise click.ClickException(" ".join(str(err).split()) or type(err).__name__) from err
 
 
@@ -50,176 +64,6 @@ class _Group(click.Group):
 @click.version_option(package_name="annealq")
 def main():
     """Neural networks as QUBOs for quantum annealers."""
-
-
-def _spends_qpu_time(route: str) -> bool:
-    """Whether ``route`` spends (or may spend) QPU time: what a dry run is for."""
-    from annealq.samplers.router import route_kind
-
-    return route_kind(route) in ("qpu", "any")
-
-
-@main.command()
-@click.option("--dataset", default="digits", show_default=True, help="digits, or a local-folder dataset (mnist, ...)")
-@click.option("--data-root", type=click.Path(file_okay=False), default=None, help="folder holding the dataset files")
-@click.option("--bits", default="8,4,3,2,1", show_default=True, help="comma-separated weight bit-widths")
-@click.option("--methods", default="rtn,gptq,qubo", show_default=True, help="comma-separated: rtn, gptq, qubo")
-@click.option("--route", default="sa", show_default=True, help="where the QUBOs go (annealq routes)")
-@click.option("--calibration-size", type=click.IntRange(min=1), default=256, show_default=True,
-              help="calibration samples from the training set")
-@click.option("--seed", type=click.IntRange(0, 2**32 - 1), default=0, show_default=True,
-              help="data split and reference model")
-@click.option("--solver-seed", type=click.IntRange(0, 2**32 - 1), default=None,
-              help="seed of the annealers (default: --seed)")
-@click.option("--levels", default=2, show_default=True, help="candidate levels per weight in the QUBO (2, 4, 8)")
-@click.option("--scale", default="absmax", show_default=True, help="per-channel scale: mse or absmax")
-@click.option("--num-reads", type=click.IntRange(min=1), default=None,
-              help="reads per neuron (default: the route's own; sa 20)")
-@click.option("--num-sweeps", type=click.IntRange(min=1), default=None,
-              help="sweeps per read (default: the route's own; sa 1000)")
-@click.option("--workers", type=click.IntRange(min=1), default=1, show_default=True,
-              help="processes for per-neuron routes")
-@click.option("--chain-strength", type=float, default=4.0, show_default=True,
-              help="QPU routes: prefactor of uniform torque compensation")
-@click.option("--scheduler", default=None, help="Dask scheduler address: solve neurons on that cluster")
-@click.option("--dry-run", is_flag=True, help="print per layer what a QPU route would embed, send and cost; solve nothing")
-@click.option("--profile", default=None, help="hardware profile for --dry-run (default: the route's, else "
-                                               "Advantage_system4.1)")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="run folder (default: a new runs/<time>); an existing run folder resumes")
-@click.option("--model", "model_file", type=click.Path(dir_okay=False), default=None,
-              help="your model instead of the reference MLP: torch.export (.pt2) or TorchScript file")
-@click.option("--calibration", "calibration_file", type=click.Path(dir_okay=False), default=None,
-              help="with --model: calibration inputs (and optional labels y) as .npy, .npz or .pt")
-@click.option("--eval", "eval_file", type=click.Path(dir_okay=False), default=None,
-              help="with --model: evaluation inputs (and optional labels y); default: the calibration data")
-@click.option("--trust-pickle", is_flag=True, help="allow pickled Python objects in --model/--calibration/--eval "
-              "files (only for files you trust)")
-def quantize(dataset, data_root, bits, methods, route, calibration_size, seed, solver_seed, levels, scale, num_reads,
-             num_sweeps, workers, chain_strength, scheduler, dry_run, profile, out, model_file, calibration_file,
-             eval_file, trust_pickle):
-    """Quantize the reference MLP (or --model) with each method and bit-width; print the table, write the report.
-
-    Every QUBO neuron answer is recorded in the run folder's journal as it arrives
-    (``journal.sqlite``), so running the same command on the same ``--out`` again resumes
-    where it stopped.
-    """
-    if model_file or calibration_file or eval_file:
-        from annealq.ptq.cli import run_user_model
-
-        run_user_model(model_file, calibration_file, eval_file, out=out or _new_run_dir(), bits=bits, methods=methods,
-                       trust_pickle=trust_pickle, dry_run=dry_run, profile=profile, scheduler=scheduler,
-                       config=dict(route=route, seed=seed if solver_seed is None else solver_seed, levels=levels,
-                                   scale=scale, num_reads=num_reads, num_sweeps=num_sweeps, workers=workers,
-                                   chain_strength=chain_strength))
-        return
-    from annealq.data import load_dataset
-    from annealq.ptq import QuantConfig
-    from annealq.samplers.errors import RouteError
-    from annealq.samplers.router import parse_route, sampler
-
-    bit_list, method_list = _int_list(bits), [m.strip() for m in methods.split(",") if m.strip()]
-    if not bit_list or not method_list:
-        raise click.UsageError("--bits and --methods need at least one value each, e.g. --bits 4,2 --methods qubo")
-    try:
-        parse_route(route)
-        if "qubo" in method_list and not dry_run:
-            sampler(route)  # an unknown profile, a missing token: said now, before any folder
-        config = QuantConfig(route=route, seed=seed if solver_seed is None else solver_seed, levels=levels,
-                             scale=scale, num_reads=num_reads, num_sweeps=num_sweeps, workers=workers,
-                             chain_strength=chain_strength)
-        for b in bit_list:
-            QuantConfig(bits=b)
-        for m in method_list:
-            QuantConfig(method=m)
-        data = load_dataset(dataset, data_root, seed=seed)
-    except (ValueError, FileNotFoundError) as err:
-        raise click.UsageError(str(err)) from err
-    except RouteError as err:
-        raise click.ClickException(str(err)) from err
-    if calibration_size > len(data.x_train):
-        raise click.UsageError(f"--calibration-size {calibration_size} exceeds the {len(data.x_train)} training "
-                               f"samples of {dataset}: use at most {len(data.x_train)}")
-    sizes = [data.x_train.shape[1], 128, 64, data.num_classes]
-    if dry_run:
-        _dry_run(sizes, config, bit_list, profile)
-        return
-    if _spends_qpu_time(route) and "qubo" in method_list:
-        _dry_run(sizes, config, bit_list, profile, heading="QPU time this run will take (estimate):")
-    _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, scheduler,
-                  Path(out) if out else _new_run_dir(), {"dataset": dataset, "data_root": data_root, "seed": seed})
-
-
-def _dry_run(sizes, config, bit_list, profile, heading=None):
-    from annealq.nn.models import mlp
-    from annealq.profiles import UnknownProfileError
-    from annealq.ptq.dryrun import dry_run, format_dry_run
-
-    if heading:
-        click.echo(heading)
-    for b in bit_list:
-        try:
-            rows = dry_run(mlp(sizes), dataclasses.replace(config, bits=b, method="qubo"), profile=profile)
-        except UnknownProfileError as err:
-            raise click.UsageError(str(err)) from err
-        click.echo(f"int{b} on {rows[0]['profile']} ({config.solver.num_reads} reads per call), nothing submitted:")
-        click.echo(format_dry_run(rows) + "\n")
-
-
-def _run_quantize(data, sizes, config, bit_list, method_list, calibration_size, scheduler, run_dir, source):
-    from annealq.nn.models import pretrained_mlp
-    from annealq.ptq.report import format_table, merge_reports, ptq_rows
-    from annealq.records import Journal
-    from annealq.studies.plots import plot_ptq
-    from annealq.studies.tables import write_json
-
-    executor = None
-    if scheduler:
-        from distributed import Client
-
-        try:
-            executor = Client(scheduler, timeout="10s").get_executor()
-        except (OSError, TimeoutError) as err:
-            raise click.ClickException(f"the Dask scheduler {scheduler} did not answer ({type(err).__name__}): "
-                                       f"start it, or run without --scheduler") from err
-    with Journal(run_dir) as journal:
-        recorded = len(journal.records(workflow="ptq"))
-        if recorded:
-            click.echo(f"resuming {run_dir}: {recorded} neuron answers recorded; those whose problem is unchanged "
-                       f"are reused, the others solved again")
-        run = {**source, "solver_seed": config.seed, "calibration_size": calibration_size, "model_sizes": sizes,
-               "bits": bit_list, "methods": method_list, "config": config.to_dict()}
-        write_json(run_dir / "run.json", run)
-        model = pretrained_mlp(data, sizes, seed=source["seed"])
-        neurons = sum(m.out_features for m in model.modules() if hasattr(m, "out_features"))
-        # one solve per neuron, and one more per scale-refit round (the QUBO at 1 bit by default)
-        total = neurons * sum(1 + dataclasses.replace(config, bits=b, method="qubo").refits
-                              for b in bit_list) * ("qubo" in method_list)
-        before = len(journal.records(workflow="ptq"))
-        with tqdm(total=total, desc="qubo neurons", unit="neuron", disable=total == 0) as bar:
-            rows = ptq_rows(model, data, methods=method_list, bits=bit_list, config=config,
-                            calibration_size=calibration_size, executor=executor, journal=journal,
-                            progress=lambda layer, done: bar.update(1),
-                            on_row=lambda row: tqdm.write(f"  {row['method']:<6} int{row['bits']:<2} "
-                                                          f"accuracy {100 * row['accuracy']:.2f}%"))
-            solved = bar.n
-        click.echo(format_table(rows))
-        report = merge_reports(_read_json(run_dir / "report.json", []), rows, config)
-        write_json(run_dir / "report.json", report)
-        plot_ptq(rows, run_dir / "ptq.png")
-        reused = total - solved
-        click.echo(f"{solved} neuron QUBOs solved, {reused} reused from the journal "
-                   f"({len(journal.records(workflow='ptq')) - before} new records)")
-        click.echo(f"report: {run_dir / 'report.json'}  plot: {run_dir / 'ptq.png'}  journal: {journal.path}")
-
-
-def _read_json(path: Path, default):
-    try:
-        return json.loads(path.read_text())
-    except FileNotFoundError:
-        return default
-    except ValueError as err:
-        raise click.ClickException(f"{path} is not valid JSON ({err}): move it away and run again") from err
 
 
 @main.command()
@@ -265,6 +109,8 @@ def compare(run_dir, out, reads_factor, sweeps_factor, tolerance, no_accuracy):
     Per layer and overall: best energies, energy gaps, success probability, TTS99, chain
     breaks and the decoded models' accuracy; tables printed and saved as CSV/JSON with a plot.
     """
+    from tqdm.auto import tqdm
+
     from annealq.studies.compare import Budget, RunRecordsError, compare_run, format_report, save_report
     from annealq.studies.plots import plot_compare
 
@@ -364,18 +210,6 @@ def embedding(profile_names, graphs, formulations, fan_ins, bits, neurons, num_r
                plot_fan_in_limit(rows, folder / "embedding_fan_in.png", fan_in)]
     click.echo(f"\ntables: {paths['csv']}, {paths['json']}  figures: {', '.join(map(str, figures))}")
 
-
-def _add_workflow_commands():
-    """The workflows' own subcommands (each module imports its heavy parts only when run)."""
-    from annealq.head.cli import train_head
-    from annealq.prune.cli import prune_command
-    from annealq.qnn.cli import train_qnn_command
-
-    for command in (train_head, prune_command, train_qnn_command):
-        main.add_command(command)
-
-
-_add_workflow_commands()
 
 if __name__ == "__main__":
     main()

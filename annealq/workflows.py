@@ -1,21 +1,26 @@
-"""One handler registry keyed by config type: a workflow's verb runs what its config names.
+"""The workflow protocol: each workflow declares its config type, its run function and its report rows.
 
-Each workflow registers the function that runs it for its config type
-(``register_handler(QuantConfig)(quantize_model)``); a verb such as :func:`annealq.quantize`
-looks its handler up by the type of the config it is given, so a new config type plugs in
-without touching the verb.
+A workflow registers itself once (:func:`register_workflow`); its verb (``annealq.quantize``,
+``annealq.prune``, ``annealq.head.fit_head``, ``annealq.qnn.train``) runs it through
+:func:`run`, which refuses another workflow's config with one line naming the right verb.
+The command-line harness (:mod:`annealq.harness`) reads the same declaration for the report:
+the fields that tell a row apart within one run's settings (``row_key``) and the table's
+columns.
 
 Example:
     >>> import annealq
-    >>> handler(annealq.QuantConfig()).__name__
-    'quantize_model'
-    >>> handler(object())  # doctest: +ELLIPSIS
+    >>> sorted(workflows())
+    ['head', 'prune', 'ptq', 'qnn']
+    >>> workflow(annealq.QuantConfig()).verb
+    'annealq.quantize'
+    >>> run("ptq", None, annealq.PruneConfig())  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    TypeError: no workflow handles a config of type object: pass one of ...QuantConfig...
+    TypeError: annealq.quantize takes a QuantConfig, got a PruneConfig: run that config with annealq.prune(...)
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Hashable
 
 
@@ -49,18 +54,72 @@ class Registry:
             raise ValueError(f"unknown {self.what} {key!r}: use one of {self.names()}") from None
 
 
-_HANDLERS = Registry("workflow config")
+@dataclass(frozen=True)
+class Workflow:
+    """A workflow's declaration.
+
+    Attributes:
+        name: the journal's workflow name (``ptq``, ``head``, ``prune``, ``qnn``).
+        verb: the Python verb that runs it.
+        config_type: its config class.
+        function: ``function(*inputs, config, **options)``, the run.
+        row_key: the row fields that tell rows of one run's settings apart (method, bits, ...).
+        columns: the report table's columns.
+    """
+
+    name: str
+    verb: str
+    config_type: type
+    function: Callable
+    row_key: tuple = ("method",)
+    columns: tuple = ()
 
 
-def register_handler(config_type: type, fn: Callable | None = None):
-    """Make ``fn`` (or the decorated function) run configs of ``config_type``."""
-    return _HANDLERS.register(config_type, fn)
+_WORKFLOWS: dict[str, Workflow] = {}
+#: the modules whose import registers the four workflows
+MODULES = ("annealq.ptq.pipeline", "annealq.head.classifier", "annealq.prune.pipeline", "annealq.qnn.train")
 
 
-def handler(config) -> Callable:
-    """The handler of ``config``'s type (or of its nearest registered base class)."""
-    for kind in type(config).__mro__:
-        if kind in _HANDLERS.items:
-            return _HANDLERS.items[kind]
-    names = ", ".join(sorted(k.__name__ for k in _HANDLERS.items))
-    raise TypeError(f"no workflow handles a config of type {type(config).__name__}: pass one of {names}")
+def _load() -> None:
+    from importlib import import_module
+
+    for module in MODULES:
+        import_module(module)
+
+
+def register_workflow(name: str, verb: str, config_type: type, *, row_key=("method",), columns=()):
+    """Decorator: declare the decorated function as the run of workflow ``name``."""
+    def add(function):
+        _WORKFLOWS[name] = Workflow(name, verb, config_type, function, tuple(row_key), tuple(columns))
+        return function
+    return add
+
+
+def workflows() -> dict[str, Workflow]:
+    """Every registered workflow, by name."""
+    _load()
+    return dict(_WORKFLOWS)
+
+
+def workflow(config) -> Workflow:
+    """The workflow whose config type ``config`` is."""
+    _load()
+    for w in _WORKFLOWS.values():
+        if isinstance(config, w.config_type):
+            return w
+    names = ", ".join(sorted(w.config_type.__name__ for w in _WORKFLOWS.values()))
+    raise TypeError(f"no workflow takes a config of type {type(config).__name__}: pass one of {names}")
+
+
+def run(name: str, *args, **kwargs):
+    """Run workflow ``name`` on ``args``, the last of which is its config; another workflow's config
+    is refused with one line naming its verb."""
+    w = workflows()[name]
+    config = args[-1]
+    if not isinstance(config, w.config_type):
+        try:
+            hint = f"run that config with {workflow(config).verb}(...)"
+        except TypeError:
+            hint = f"pass a {w.config_type.__name__}"
+        raise TypeError(f"{w.verb} takes a {w.config_type.__name__}, got a {type(config).__name__}: {hint}")
+    return w.function(*args, **kwargs)

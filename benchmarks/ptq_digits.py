@@ -21,7 +21,7 @@ from annealq.data import load_dataset
 from annealq.nn.models import accuracy, pretrained_cnn, pretrained_mlp
 from annealq.ptq import QuantConfig, quantize
 from annealq.ptq.report import format_table, ptq_rows
-from annealq.studies.plots import plot_ptq
+from annealq.ptq.report import plot_ptq
 
 OUT = Path(__file__).parent / "results"
 

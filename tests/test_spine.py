@@ -19,7 +19,7 @@ from annealq.records import Journal, JournalError, RunFolderBusyError
 from annealq.samplers import SolverConfig, solve
 from annealq.samplers.config import config_from_dict, config_to_dict
 from annealq.samplers.router import register_route, unregister_route
-from annealq.samplers.solve import row_seed
+from annealq.samplers.roles import row_seed
 
 
 def all_states(m):

@@ -3,6 +3,6 @@
 The models themselves are built by the problem batches (``QUBOBatch.bqm``,
 ``CQMBatch.penalty_bqm``) from numpy arrays.
 """
-from annealq.compile.bqm import problem_hash, same_problem
+from annealq.compile.bqm import problem_hash, row_hashes, same_problem
 
-__all__ = ["problem_hash", "same_problem"]
+__all__ = ["problem_hash", "row_hashes", "same_problem"]

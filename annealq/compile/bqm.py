@@ -45,6 +45,30 @@ def problem_hash(model) -> str:
     return h.hexdigest()[:24]
 
 
+def row_hashes(batch) -> list[str]:
+    """A content hash per row of a QUBO or CQM batch: equal rows hash equal in any batch or subset.
+
+    A QUBO row hashes its own arrays (scale, linear, offset) with the shared ``Q0`` digested once,
+    so no dense BQM is built; a CQM row hashes its model.
+
+    >>> from annealq.formulations import QUBOBatch
+    >>> batch = QUBOBatch(np.zeros((2, 2)), scale=1.0, linear=[[1, 2], [3, 4], [1, 2]], offset=0)
+    >>> h = row_hashes(batch)
+    >>> h[0] == h[2] != h[1], row_hashes(batch.subset([1])) == [h[1]]
+    (True, True)
+    """
+    if not hasattr(batch, "quadratic"):
+        return [problem_hash(batch.cqm(r)) for r in range(batch.num_rows)]
+    shared = hashlib.sha256(np.ascontiguousarray(batch.quadratic).tobytes()).digest()
+    out = []
+    for r in range(batch.num_rows):
+        h = hashlib.sha256(shared)
+        for a in (batch.scale[r], batch.linear[r], batch.offset[r:r + 1]):
+            h.update(np.ascontiguousarray(a, dtype=np.float64).tobytes())
+        out.append(h.hexdigest()[:24])
+    return out
+
+
 def same_problem(a, b, rtol: float = 1e-9) -> bool:
     """Whether two BQMs (or CQMs) are one problem up to float rounding (the same neuron built
     from a whole layer or from a subset of its neurons differs in the last bits, so hashes differ).

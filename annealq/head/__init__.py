@@ -6,9 +6,14 @@ and its per-class QUBOs (:mod:`~annealq.head.surrogate`), the K-bit grid
 baselines (:mod:`~annealq.head.baselines`) and the precision study with QPU pricing
 (:mod:`~annealq.head.study`, ``annealq train-head``).  See docs/head.md.
 """
-from annealq.head.classifier import HeadConfig, QUBOHeadClassifier
-from annealq.head.features import RandomConvFeatures, Standardizer, extract_features
-from annealq.head.grid import FixedPointGrid
+from annealq.lazy import exports
 
-__all__ = ["FixedPointGrid", "HeadConfig", "QUBOHeadClassifier", "RandomConvFeatures", "Standardizer",
-           "extract_features"]
+__getattr__, __all__ = exports(__name__, {
+    "HeadConfig": "annealq.head.classifier",
+    "QUBOHeadClassifier": "annealq.head.classifier",
+    "fit_head": "annealq.head.classifier",
+    "RandomConvFeatures": "annealq.head.features",
+    "Standardizer": "annealq.head.features",
+    "extract_features": "annealq.head.features",
+    "FixedPointGrid": "annealq.head.grid",
+})

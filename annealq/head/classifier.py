@@ -40,7 +40,8 @@ from annealq.head.grid import LAYOUTS, FixedPointGrid, check_head_bits
 from annealq.head.surrogate import augment, class_problems, curvature, gradient, log_probabilities, loss
 from annealq.samplers.config import (Config, SolverConfig, check_choice, check_count, check_positive, check_seed)
 from annealq.samplers.solve import solve
-from annealq.workflows import register_handler
+from annealq.report.tables import Column
+from annealq.workflows import register_workflow, run
 
 WORKFLOW = "head"
 #: Grid half-range per class: this multiple of the range whose K-bit grid best fits (least
@@ -285,14 +286,20 @@ class QUBOHeadClassifier:
         return loss(self._features(X), labels, self._weights(), self.l2)
 
 
-@register_handler(HeadConfig)
 def fit_head(X, y, config: HeadConfig, **kwargs) -> QUBOHeadClassifier:
-    """The workflow's handler: a :class:`QUBOHeadClassifier` built from ``config`` and fitted
-    (``kwargs``: ``max_iter``, ``tol``, ``reference``, ``journal``, ``grid_range``).
+    """Fit a :class:`QUBOHeadClassifier` built from ``config`` (``kwargs``: ``max_iter``, ``tol``,
+    ``reference``, ``journal``, ``grid_range``); another workflow's config is refused.
 
-    >>> from annealq.workflows import handler
-    >>> handler(HeadConfig(bits=2)).__name__
-    'fit_head'
+    >>> from annealq.workflows import workflow
+    >>> workflow(HeadConfig(bits=2)).verb
+    'annealq.head.fit_head'
     """
+    return run("head", X, y, config, **kwargs)
+
+
+@register_workflow("head", "annealq.head.fit_head", HeadConfig, row_key=("method", "bits"), columns=(
+    Column("method"), Column("bits"), Column("accuracy", kind="percent"), Column("train_loss", "train loss", "fixed"),
+    Column("iterations"), Column("seconds", kind="seconds")))
+def _fit(X, y, config: HeadConfig, **kwargs) -> QUBOHeadClassifier:
     return QUBOHeadClassifier(config.bits, solver=config.solver, l2=config.l2, layout=config.layout,
                               range_factor=config.range_factor, backoff=config.backoff, **kwargs).fit(X, y)

@@ -3,9 +3,9 @@
 Example:
     >>> rows = [{"method": "lbfgs", "bits": None, "accuracy": 0.96}, {"method": "qubo", "bits": 4, "accuracy": 0.95}]
     >>> print(format_accuracy(rows))
-    bits    qubo  lbfgs
-    float      -  96.00
-    4      95.00      -
+    bits    lbfgs    qubo
+    float  96.00%       -
+    4           -  95.00%
 """
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from annealq.head.study import METHODS
-from annealq.studies.plots import save_figure
-from annealq.studies.tables import text_table
+from annealq.report.figures import save_figure
+from annealq.report.tables import Column, pivot, text_table
 
 
 def _methods(rows) -> list[str]:
@@ -23,16 +23,12 @@ def _methods(rows) -> list[str]:
     return [m for m in METHODS if m in present] + sorted(present - set(METHODS))
 
 
-def format_accuracy(rows: list[dict], field: str = "accuracy", scale: float = 100.0, spec: str = ".2f") -> str:
+def format_accuracy(rows: list[dict], field: str = "accuracy") -> str:
     """Test accuracy (%) per bit-width (rows) and method (columns); float heads on the first line."""
-    methods = _methods(rows)
-    bits = sorted({r["bits"] for r in rows if r["bits"] is not None})
-    lines = []
-    for k in [None, *bits]:
-        cell = {r["method"]: r[field] for r in rows if r["bits"] == k}
-        lines.append(["float" if k is None else k] + [format(scale * cell[m], spec) if m in cell else "-"
-                                                      for m in methods])
-    return text_table(["bits", *methods], lines)
+    order = {m: i for i, m in enumerate(_methods(rows))}
+    ordered = sorted(rows, key=lambda r: (r["bits"] is not None, r["bits"] or 0, order[r["method"]]))
+    return pivot([{**r, "bits": "float" if r["bits"] is None else r["bits"]} for r in ordered], "bits", "method",
+                 Column(field, kind="percent"))
 
 
 def format_pricing(rows: list[dict]) -> str:

@@ -11,17 +11,21 @@ Example:
 import sys
 import types
 
-from annealq.prune.config import METHODS, PruneConfig
-from annealq.prune.pipeline import PruneResult, prune, prune_model
+from annealq.lazy import exports
 
-__all__ = ["METHODS", "PruneConfig", "PruneResult", "prune", "prune_model"]
+__getattr__, __all__ = exports(__name__, {
+    "METHODS": "annealq.prune.config", "PruneConfig": "annealq.prune.config",
+    "PruneResult": "annealq.prune.pipeline", "prune": "annealq.prune.pipeline", "prune_model": "annealq.prune.pipeline",
+})
 
 
 class _Verb(types.ModuleType):
     """This package, callable: ``annealq.prune(...)`` runs :func:`prune` (module ``__class__`` assignment)."""
 
-    def __call__(self, model, data, config=PruneConfig(), **kwargs):
-        return prune(model, data, config, **kwargs)
+    def __call__(self, model, data, config=None, **kwargs):
+        from annealq.prune.pipeline import prune
+
+        return prune(model, data, config, **kwargs) if config is not None else prune(model, data, **kwargs)
 
 
 sys.modules[__name__].__class__ = _Verb

@@ -1,83 +1,108 @@
-"""``annealq prune``: every method at every sparsity on an offline task; table, report.json, plot."""
+"""``annealq prune``: every method at every sparsity on an offline task, through the shared harness."""
 from __future__ import annotations
-
-import time
-from pathlib import Path
 
 import click
 
+from annealq.harness.options import names, new_run_dir, numbers, run_options, settings, solver_config
 
-def _floats(text: str) -> list[float]:
-    try:
-        return [float(t) for t in text.split(",") if t.strip()]
-    except ValueError as err:
-        raise click.BadParameter(f"expected comma-separated numbers such as 0.2,0.36,0.5, got {text!r}") from err
+AXES = ("sparsities", "methods", "finetune")
 
 
 def _importance(text: str) -> dict:
     out = {}
-    for part in text.split(","):
+    for part in names(text, "--importance"):
         name, _, weight = part.partition("=")
         try:
             out[name.strip()] = float(weight) if weight else 1.0
-        except ValueError as err:
-            raise click.BadParameter(f"expected criterion=weight pairs such as taylor=0.5,fisher=0.5, got {text!r}") from err
+        except ValueError:
+            raise click.BadParameter(f"expected criterion=weight pairs such as taylor=0.5,fisher=0.5, got {text!r}",
+                                     param_hint="--importance") from None
     return out
 
 
 @click.command("prune")
-@click.option("--task", type=click.Choice(["denoise", "digits"]), default="digits", show_default=True)
-@click.option("--sigma", default=25, show_default=True, help="denoise: noise level (of 255): 15, 25, 50")
-@click.option("--sparsities", default="0.2,0.36,0.5", show_default=True, help="fractions of units removed per layer")
-@click.option("--methods", default="qubo,qubo-refined,taylor-greedy,l1,l1-qubo,taylor-topk,random", show_default=True)
-@click.option("--route", default="sa", show_default=True, help="where the pruning QUBOs go (annealq routes)")
-@click.option("--exact-k", type=click.Choice(["capacity", "cqm", "penalty"]), default="capacity", show_default=True)
-@click.option("--importance", default="fisher=1", show_default=True, help="criterion=weight over taylor, fisher, l1")
-@click.option("--redundancy", default=0.1, show_default=True, help="weight of the activation-similarity term")
-@click.option("--refine", type=click.Choice(["swap", "tt"]), default="swap", show_default=True)
-@click.option("--refine-budget", default=40, show_default=True, help="true-metric evaluations of qubo-refined")
-@click.option("--finetune", default=0, show_default=True, help="also rows after this many fine-tuning epochs (0: none)")
-@click.option("--num-reads", default=10, show_default=True)
-@click.option("--seed", default=0, show_default=True)
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="run folder (default: a new runs/prune-<time>); an existing run folder reuses its QUBO records")
-def prune_command(task, sigma, sparsities, methods, route, exact_k, importance, redundancy, refine, refine_budget,
-                  finetune, num_reads, seed, out):
+@click.option("--task", type=click.Choice(["denoise", "digits"]), default="digits", show_default=True,
+              help="denoise: a small conv denoiser on a photograph; digits: a small CNN classifier")
+@click.option("--sigma", type=click.IntRange(min=1), default=25, show_default=True,
+              help="denoise: noise level (of 255): 15, 25, 50")
+@click.option("--sparsities", default="0.2,0.36,0.5", show_default=True,
+              help="comma-separated fractions of units removed per layer")
+@click.option("--methods", default="qubo,qubo-refined,taylor-greedy,l1,l1-qubo,taylor-topk,random", show_default=True,
+              help="comma-separated pruning methods")
+@click.option("--exact-k", type=click.Choice(["capacity", "cqm", "penalty"]), default="capacity", show_default=True,
+              help="how exactly k units are kept: capacity search, a k-hot CQM, or a penalty BQM")
+@click.option("--importance", default="fisher=1", show_default=True,
+              help="criterion=weight pairs over taylor, fisher, l1")
+@click.option("--redundancy", type=click.FloatRange(min=0), default=0.1, show_default=True,
+              help="weight of the activation-similarity (quadratic) term")
+@click.option("--refine", type=click.Choice(["swap", "tt"]), default="swap", show_default=True,
+              help="refinement of qubo-refined against the true metric: swap search or tensor train")
+@click.option("--refine-budget", type=click.IntRange(min=1), default=40, show_default=True,
+              help="true-metric evaluations of qubo-refined")
+@click.option("--finetune", type=click.IntRange(min=0), default=0, show_default=True,
+              help="also rows after this many fine-tuning epochs (0: none); the QUBO answers are reused")
+@run_options(default_route="sa", reads_help="reads per pruning QUBO")
+def prune_command(**params):
     """Prune a small offline model with each method at each sparsity; print the table, write the report."""
+    from annealq.prune.config import PruneConfig
+
+    sparsities = numbers(params["sparsities"], "--sparsities", float)
+    methods = names(params["methods"], "--methods")
+    solver = solver_config(params)
+    base = PruneConfig(importance=_importance(params["importance"]), redundancy=params["redundancy"],
+                       exact_k=params["exact_k"], refine=params["refine"], refine_budget=params["refine_budget"],
+                       seed=params["seed"], solver=solver)
+    for s in sparsities:
+        PruneConfig(sparsity=s)
+    for m in methods:
+        PruneConfig(method=m)
+    if not params["dry_run"]:
+        from annealq.samplers.router import sampler
+
+        sampler(solver.route)  # an unknown profile, a missing token: said now, before any folder
+    from annealq.prune.tasks import load_task
+
+    click.echo(f"{params['task']}: training (or loading the cached) seeded model ...")
+    job = load_task(params["task"], sigma=params["sigma"], seed=params["seed"])
+    if params["dry_run"]:
+        _price(job, sparsities, [m for m in methods if "qubo" in m], base, params)
+        return
+    _run(job, sparsities, methods, base, params)
+
+
+def _run(job, sparsities, methods, base, params):
     from tqdm.auto import tqdm
 
-    from annealq.prune.config import PruneConfig
-    from annealq.prune.report import compare, format_table, save_report
-    from annealq.prune.tasks import load_task
-    from annealq.records import Journal
-    from annealq.samplers import SolverConfig
+    from annealq.harness.folder import RunFolder
+    from annealq.prune.report import compare, plot_metric
+    from annealq.report.tables import table
+    from annealq.workflows import workflows
 
-    sparsity_list = _floats(sparsities)
-    method_list = [m.strip() for m in methods.split(",") if m.strip()]
-    try:
-        base = PruneConfig(importance=_importance(importance), redundancy=redundancy, exact_k=exact_k, refine=refine,
-                           refine_budget=refine_budget, seed=seed,
-                           solver=SolverConfig(route=route, num_reads=num_reads, seed=seed))
-        for s in sparsity_list:
-            PruneConfig(sparsity=s)
-        for m in method_list:
-            PruneConfig(method=m)
-        if finetune < 0:
-            raise ValueError(f"--finetune must be 0 or a positive number of epochs, got {finetune}")
-        from annealq.samplers.router import parse_route
-        parse_route(route)
-        job = load_task(task, sigma=sigma, seed=seed)
-    except ValueError as err:
-        raise click.UsageError(str(err)) from err
-    folder = Path(out) if out else Path("runs") / f"prune-{time.strftime('%Y%m%d-%H%M%S')}"
-    epochs = (0, finetune) if finetune else (0,)
+    workflow = workflows()["prune"]
+    epochs = (0, params["finetune"]) if params["finetune"] else (0,)
     dense = job.test(job.model)
-    click.echo(f"{job.name}: dense {job.metric} {dense:.4f}; run folder {folder}")
-    bar = tqdm(total=len(epochs) * len(sparsity_list) * len(method_list), desc="prune", unit="run")
-    with Journal(folder) as journal:
-        rows = compare(job, sparsity_list, method_list, base, finetune_epochs=epochs, journal=journal,
+    click.echo(f"{job.name}: dense {job.metric} {dense:.4f}")
+    with RunFolder(params["out"] or new_run_dir("prune"), "prune", settings(params, AXES), workflow.row_key) as run, \
+            tqdm(total=len(epochs) * len(sparsities) * len(methods), desc="prune", unit="run") as bar:
+        rows = compare(job, sparsities, methods, base, finetune_epochs=epochs, journal=run.journal,
                        on_row=lambda row: (bar.set_postfix_str(f"{row['method']} s={row['sparsity']:g}"), bar.update()))
-    bar.close()
-    click.echo(format_table(rows, dense))
-    paths = save_report(rows, folder, dense=dense, config=base)
-    click.echo(f"report: {paths['json']}  plot: {paths['plot']}")
+    click.echo(table(rows, workflow.columns))
+    run.report(rows, dense=dense, metric=job.metric)
+    figure = plot_metric(rows, dense, run.file("metric_vs_sparsity.png"))
+    click.echo(f"report: {run.file('report.json')}  figure: {figure}  journal: {run.journal.path}")
+
+
+def _price(job, sparsities, methods, base, params):
+    from dataclasses import replace
+
+    from annealq.harness.dryrun import format_prices, price, profiles_for
+    from annealq.prune import prune
+
+    def run(priced, journal):
+        for s in sparsities:
+            for m in methods:
+                prune(job.model, job.calibration, replace(base, sparsity=s, method=m, solver=priced),
+                      evaluate=job.validate, journal=journal)
+
+    tables = price(run, base.solver, profiles_for(base.solver.route, params["profile"]), ("method", "sparsity"))
+    click.echo(format_prices(tables, base.solver.num_reads or 100))

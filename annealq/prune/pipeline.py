@@ -29,7 +29,8 @@ from annealq.prune.graph import add_masks, export, masked, prunable_layers
 from annealq.prune.methods import METHOD_FUNCTIONS, PruneContext
 from annealq.prune.refine import RefineResult, refine
 from annealq.prune.scores import default_loss, importance
-from annealq.workflows import handler, register_handler
+from annealq.report.tables import Column
+from annealq.workflows import register_workflow, run
 
 
 @dataclass
@@ -79,8 +80,8 @@ class PruneResult:
 
 
 def prune(model: nn.Module, data, config=PruneConfig(), **kwargs):
-    """Prune ``model`` with the workflow that handles ``config``'s type (see :func:`prune_model`)."""
-    return handler(config)(model, data, config, **kwargs)
+    """Prune ``model`` (see :func:`prune_model`); another workflow's config is refused."""
+    return run("prune", model, data, config, **kwargs)
 
 
 def _data(data):
@@ -101,7 +102,10 @@ def keep_counts(layers, sparsity: float) -> dict:
     return {l.name: max(1, l.units - int(round(sparsity * l.units))) for l in layers}
 
 
-@register_handler(PruneConfig)
+@register_workflow("prune", "annealq.prune", PruneConfig, row_key=("method", "sparsity", "finetune_epochs"), columns=(
+    Column("method"), Column("sparsity", kind="percent"), Column("finetune_epochs", "fine-tuning epochs"),
+    Column("value", "test metric", kind="fixed"), Column("validation", kind="fixed"),
+    Column("seconds", kind="seconds")))
 def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
                 evaluate: Callable[[nn.Module], float] | None = None, journal=None,
                 progress: Callable[[str, int], None] | None = None, sampler=None) -> PruneResult:

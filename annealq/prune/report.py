@@ -1,4 +1,4 @@
-"""Every method at every sparsity on one task, in one harness: rows, a table, report.json and a plot.
+"""Every method at every sparsity on one task: rows, a table and a figure.
 
 A row: ``method``, ``sparsity``, ``task``, ``metric``, ``value`` (the test split), ``kept``
 (units kept over the prunable layers), ``seconds`` (choosing the masks), ``units``,
@@ -11,10 +11,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
+from matplotlib.figure import Figure
+
 from annealq.prune.config import PruneConfig
 from annealq.prune.pipeline import prune
 from annealq.prune.tasks import Task
-from annealq.studies.tables import write_json
+from annealq.report.figures import save_figure
+from annealq.report.tables import Column, pivot, write_json
 
 
 def compare(task: Task, sparsities, methods, base: PruneConfig = PruneConfig(), *, finetune_epochs=(0,), journal=None,
@@ -42,52 +45,35 @@ def format_table(rows: list[dict], dense: float | None = None) -> str:
     """Methods down, sparsities across (one block per fine-tuning setting)."""
     out = []
     for epochs in sorted({r["finetune_epochs"] for r in rows}):
-        sub = [r for r in rows if r["finetune_epochs"] == epochs]
-        sparsities = sorted({r["sparsity"] for r in sub})
-        methods = list(dict.fromkeys(r["method"] for r in sub))
-        metric = sub[0]["metric"]
-        head = f"{sub[0]['task']}  {metric} (test)  fine-tuning epochs: {epochs}"
-        if dense is not None:
-            head += f"  dense: {dense:.4f}"
-        out.append(head)
-        out.append(f"{'method':<15}" + "".join(f"{f's={s:g}':>12}" for s in sparsities))
-        for m in methods:
-            cells = {r["sparsity"]: r["value"] for r in sub if r["method"] == m}
-            out.append(f"{m:<15}" + "".join(f"{cells.get(s, float('nan')):>12.4f}" for s in sparsities))
-        out.append("")
+        sub = [{**r, "sparsity": f"{100 * r['sparsity']:g}%"} for r in rows if r["finetune_epochs"] == epochs]
+        head = f"{sub[0]['task']}  {sub[0]['metric']} (test)  fine-tuning epochs: {epochs}"
+        out.append(head + (f"  dense: {dense:.4f}" if dense is not None else ""))
+        out.append(pivot(sub, "method", "sparsity", Column("value", kind="fixed")) + "\n")
     return "\n".join(out)
 
 
-def save_report(rows: list[dict], folder, *, dense: float | None = None, config: PruneConfig | None = None) -> dict:
-    """``report.json`` and ``metric_vs_sparsity.png`` in ``folder``; returns their paths."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    report = {"rows": rows, "dense": dense, "config": None if config is None else config.to_dict()}
-    write_json(folder / "report.json", report)
-    plot_metric(rows, dense).savefig(folder / "metric_vs_sparsity.png", dpi=120)
-    return {"json": folder / "report.json", "plot": folder / "metric_vs_sparsity.png"}
-
-
-def plot_metric(rows: list[dict], dense: float | None = None):
-    """Metric against sparsity, one line per method (dashed: with fine-tuning)."""
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6, 4))
+def plot_metric(rows: list[dict], dense: float | None, path) -> Path:
+    """Metric against sparsity (%), one line per method (dashed: with fine-tuning); saved at ``path``."""
+    fig = Figure(figsize=(6.5, 4.2))
     ax = fig.add_subplot()
     methods = list(dict.fromkeys(r["method"] for r in rows))
     for epochs in sorted({r["finetune_epochs"] for r in rows}):
         for i, m in enumerate(methods):
-            pts = sorted((r["sparsity"], r["value"]) for r in rows if r["method"] == m and r["finetune_epochs"] == epochs)
+            pts = sorted((100 * r["sparsity"], r["value"]) for r in rows
+                         if r["method"] == m and r["finetune_epochs"] == epochs)
             if pts:
                 label = m if not epochs else f"{m} +ft{epochs}"
-                ax.plot(*zip(*pts), "o-" if not epochs else "s--", color=f"C{i}", label=label, ms=4)
+                ax.plot(*zip(*pts), linestyle="-" if not epochs else "--", marker="osD^v<>px"[i % 9],
+                        color=f"C{i}", label=label, ms=4)
     if dense is not None:
         ax.axhline(dense, color="k", lw=0.8, ls=":", label="dense")
-    ax.set_xlabel("sparsity (fraction of units removed per layer)")
-    ax.set_ylabel(f"{rows[0]['metric']} (test)" if rows else "metric")
+    metric = rows[0]["metric"] if rows else "metric"
+    ax.set_xlabel("sparsity (% of units removed per layer)")
+    ax.set_ylabel(f"{metric} (test){' [dB]' if metric.lower() == 'psnr' else ''}")
     ax.set_title(rows[0]["task"] if rows else "")
-    ax.legend(fontsize=7)
-    return fig
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3)
+    return save_figure(fig, path)
 
 
 def refinement_study(task: Task, sparsity: float, base: PruneConfig, budget: int, *, journal=None) -> list[dict]:
@@ -133,5 +119,5 @@ def benchmark(task: Task, name: str, folder, *, sparsities=(0.2, 0.36, 0.5), met
               **(extra or {}), "seconds": time.time() - start}
     write_json(folder / f"{name}.json", report)
     (folder / f"{name}.txt").write_text(table + "\n")
-    plot_metric(rows, dense).savefig(folder / f"{name}.png", dpi=120)
+    plot_metric(rows, dense, folder / f"{name}.png")
     return report

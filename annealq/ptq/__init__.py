@@ -1,8 +1,15 @@
 """Post-training quantization by the exact rounding QUBO, with RTN and GPTQ on the same grids."""
-from annealq.ptq.config import QuantConfig
-from annealq.ptq.layer import LayerQuantization, quantize_layer
-from annealq.ptq.methods import LayerContext, method_names, register_method
-from annealq.ptq.pipeline import LayerReport, QuantizationResult, quantize, quantize_model
+from annealq.lazy import exports
 
-__all__ = ["LayerContext", "LayerQuantization", "LayerReport", "QuantConfig", "QuantizationResult", "method_names",
-           "quantize", "quantize_layer", "quantize_model", "register_method"]
+__getattr__, __all__ = exports(__name__, {
+    "QuantConfig": "annealq.ptq.config",
+    "LayerQuantization": "annealq.ptq.layer",
+    "quantize_layer": "annealq.ptq.layer",
+    "LayerContext": "annealq.ptq.methods",
+    "method_names": "annealq.ptq.methods",
+    "register_method": "annealq.ptq.methods",
+    "LayerReport": "annealq.ptq.pipeline",
+    "QuantizationResult": "annealq.ptq.pipeline",
+    "quantize": "annealq.ptq.pipeline",
+    "quantize_model": "annealq.ptq.pipeline",
+})

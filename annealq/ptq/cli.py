@@ -1,99 +1,197 @@
-"""``annealq quantize --model FILE --calibration FILE``: the user's model through the PTQ table, report and records."""
+"""``annealq quantize``: the reference MLP or the user's model (``--model``), every method and
+bit-width; table, report.json, figure and journal through the shared harness."""
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import click
-from tqdm.auto import tqdm
 
-from annealq.studies.tables import write_json
+from annealq.harness.options import names, new_run_dir, numbers, run_options, settings, solver_config
 
-
-def _names(text: str) -> list[str]:
-    return [t.strip() for t in text.split(",") if t.strip()]
+AXES = ("bits", "methods")
 
 
-def run_user_model(model_file, calibration_file, eval_file, *, out, bits: str, methods: str, trust_pickle: bool,
-                   config: dict, dry_run: bool = False, profile=None, scheduler=None) -> None:
-    """Quantize a model file, print the table, write report, plot, records, models and integer exports to ``out``."""
+@click.command("quantize")
+@click.option("--dataset", default="digits", show_default=True,
+              help="digits, or mnist, fashion-mnist, emnist, kmnist, cifar10 read from --data-root")
+@click.option("--data-root", type=click.Path(file_okay=False), default=None, help="folder holding the dataset files")
+@click.option("--bits", default="8,4,3,2,1", show_default=True, help="comma-separated weight bit-widths")
+@click.option("--methods", default="rtn,gptq,qubo", show_default=True, help="comma-separated: rtn, gptq, qubo")
+@click.option("--calibration-size", type=click.IntRange(min=1), default=256, show_default=True,
+              help="calibration samples from the training set")
+@click.option("--levels", type=click.Choice(["2", "4", "8"]), default="2", show_default=True,
+              help="candidate levels per weight in the QUBO")
+@click.option("--scale", type=click.Choice(["absmax", "mse"]), default="absmax", show_default=True,
+              help="per-channel scale rule")
+@click.option("--model", "model_file", type=click.Path(dir_okay=False), default=None,
+              help="your model instead of the reference MLP: torch.export (.pt2) or TorchScript file")
+@click.option("--calibration", "calibration_file", type=click.Path(dir_okay=False), default=None,
+              help="with --model: calibration inputs (and optional labels y) as .npy, .npz or .pt")
+@click.option("--eval", "eval_file", type=click.Path(dir_okay=False), default=None,
+              help="with --model: evaluation inputs (and optional labels y); default: the calibration data")
+@click.option("--trust-pickle", is_flag=True,
+              help="allow pickled Python objects in --model/--calibration/--eval files (only files you trust)")
+@click.option("--scheduler", default=None, help="Dask scheduler address: solve neurons on that cluster")
+@run_options(default_route="sa", reads_help="reads per neuron")
+def quantize(**params):
+    """Quantize the reference MLP (or --model) with each method and bit-width; print the table, write the report.
+
+    Every QUBO answer is recorded in the run folder's journal as it arrives, so the same command
+    on the same --out resumes where it stopped; a run of other settings there keeps the reports
+    of the earlier ones.
+    """
     from annealq.ptq import QuantConfig
-    from annealq.ptq.user_model import load_data, load_model
+    from annealq.workflows import workflows
 
-    if not model_file or not calibration_file:
-        raise click.UsageError("--model and --calibration go together: give both (--eval is optional)")
+    bits, methods = numbers(params["bits"], "--bits"), names(params["methods"], "--methods")
+    solver = solver_config(params)
+    config = QuantConfig(route=solver.route, num_reads=solver.num_reads, num_sweeps=solver.num_sweeps,
+                         seed=solver.seed, workers=solver.workers, chain_strength=solver.chain_strength,
+                         levels=int(params["levels"]), scale=params["scale"])
+    for b in bits:
+        QuantConfig(bits=b)
+    for m in methods:
+        QuantConfig(method=m)
+    source = _UserModel(params) if any(params[k] for k in ("model_file", "calibration_file", "eval_file")) \
+        else _Reference(params)
+    if params["dry_run"]:
+        _price(source, config, bits, params)
+        return
+    if "qubo" in methods:
+        from annealq.samplers.router import route_kind, sampler
+
+        sampler(config.route)  # an unknown profile, a missing token: said now, before any folder
+        if route_kind(config.route) in ("qpu", "any"):
+            click.echo("QPU time this run will take (estimate):")
+            _price(source, config, bits, params)
+    executor = _executor(params["scheduler"])
+    workflow = workflows()["ptq"]
+    from annealq.harness.folder import RunFolder
+    from annealq.report.tables import table
+    from tqdm.auto import tqdm
+
+    with RunFolder(params["out"] or new_run_dir("ptq"), "ptq", {**settings(params, AXES), **source.settings},
+                   workflow.row_key) as run:
+        total = source.neurons * sum(1 + dataclasses.replace(config, bits=b, method="qubo").refits
+                                     for b in bits) * ("qubo" in methods)
+        with tqdm(total=total, desc="qubo neurons", unit="neuron", disable=total == 0) as bar:
+            rows = source.rows(config, bits, methods, run.path, journal=run.journal, executor=executor,
+                               progress=lambda layer, done: bar.update(1),
+                               on_row=lambda row: tqdm.write(f"  {row['method']:<6} int{row['bits']:<2} "
+                                                             + _score(row)))
+            solved = bar.n
+        click.echo(table(rows, workflow.columns))
+        run.report(rows)
+        figure = source.plot(rows, run.file("ptq.png"))
+        click.echo(f"{solved} neuron QUBOs solved, {total - solved} reused from the journal")
+        click.echo(f"report: {run.file('report.json')}" + (f"  figure: {figure}" if figure else "")
+                   + f"  journal: {run.journal.path}")
+
+
+def _score(row: dict) -> str:
+    if row.get("accuracy") == row.get("accuracy") and row.get("accuracy") is not None:
+        return f"accuracy {100 * row['accuracy']:.2f}%"
+    return f"output error {row['output_error']:.4g}"
+
+
+class _Reference:
+    """The reference MLP on a dataset."""
+
+    def __init__(self, params):
+        from annealq.data import load_dataset
+        from annealq.nn.models import pretrained_mlp
+
+        self.data = load_dataset(params["dataset"], params["data_root"], seed=params["seed"])
+        size = params["calibration_size"]
+        if size > len(self.data.x_train):
+            raise click.BadParameter(f"{size} exceeds the {len(self.data.x_train)} training samples of "
+                                     f"{params['dataset']}: use at most {len(self.data.x_train)}",
+                                     param_hint="--calibration-size")
+        self.sizes = [self.data.x_train.shape[1], 128, 64, self.data.num_classes]
+        self.settings = {"model": "reference-mlp", "model_sizes": self.sizes}
+        self.calibration_size = size
+        self.seed = params["seed"]
+        self._model = pretrained_mlp
+        self.neurons = sum(self.sizes[1:])
+
+    @property
+    def model(self):
+        return self._model(self.data, self.sizes, seed=self.seed)
+
+    def calibration(self):
+        return self.data.x_train[:self.calibration_size]
+
+    def rows(self, config, bits, methods, out, **kwargs):
+        from annealq.ptq.report import ptq_rows
+
+        return ptq_rows(self.model, self.data, methods=methods, bits=bits, config=config,
+                        calibration_size=self.calibration_size, **kwargs)
+
+    def plot(self, rows, path):
+        from annealq.ptq.report import plot_ptq
+
+        return plot_ptq(rows, path, f"reference MLP {'-'.join(map(str, self.sizes))} on {self.data.name}")
+
+
+class _UserModel:
+    """A model file with its calibration (and evaluation) data, checked before any folder exists."""
+
+    def __init__(self, params):
+        from annealq.ptq.user_model import prepare
+
+        if not params["model_file"] or not params["calibration_file"]:
+            raise click.UsageError("--model and --calibration go together: give both (--eval is optional)")
+        self.params = params
+        self.prepared = prepare(params["model_file"], params["calibration_file"], params["eval_file"],
+                                trust_pickle=params["trust_pickle"])
+        self.settings = {"model": str(params["model_file"]), "calibration": str(params["calibration_file"]),
+                         "eval": params["eval_file"] and str(params["eval_file"])}
+        self.model = self.prepared[0].module
+        self.neurons = sum(getattr(m, "out_features", 0) or getattr(m, "out_channels", 0)
+                           for _, m in self.prepared[0].layers())
+
+    def calibration(self):
+        return self.prepared[1]
+
+    def rows(self, config, bits, methods, out, **kwargs):
+        from annealq.ptq.user_model import quantize_user_model
+
+        p = self.params
+        return quantize_user_model(p["model_file"], p["calibration_file"], p["eval_file"], out=out, bits=bits,
+                                   methods=methods, config=config, prepared=self.prepared, **kwargs)
+
+    def plot(self, rows, path):
+        from annealq.ptq.report import plot_ptq
+
+        if any(r.get("accuracy") != r.get("accuracy") or r.get("accuracy") is None for r in rows):
+            return None  # no labels: the table's output error says it
+        return plot_ptq(rows, path, f"{self.prepared[0].path.name}")
+
+
+def _price(source, config, bits, params) -> None:
+    from annealq.harness.dryrun import format_prices, price, profiles_for
+
+    model, calibration = source.model, source.calibration()
+
+    def run(solver, journal):
+        from annealq.ptq import quantize
+
+        for b in bits:
+            cfg = dataclasses.replace(config, bits=b, method="qubo", route=solver.route, num_reads=solver.num_reads,
+                                      workers=1)
+            quantize(model, calibration, cfg, journal=journal)
+
+    tables = price(run, config.solver, profiles_for(config.route, params["profile"]), ("bits",))
+    click.echo(format_prices(tables, config.solver.num_reads or 100) + "\n")
+
+
+def _executor(address):
+    if not address:
+        return None
+    from distributed import Client
+
     try:
-        bit_list = [int(b) for b in _names(bits)]
-        method_list = _names(methods)
-        base = QuantConfig(**config)
-        for b in bit_list:
-            QuantConfig(bits=b)
-        for m in method_list:
-            QuantConfig(method=m)
-    except ValueError as err:
-        raise click.UsageError(str(err)) from err
-    run_dir = Path(out)
-    try:
-        if dry_run:
-            x, _ = load_data(calibration_file, trust_pickle=trust_pickle)
-            _dry_run(load_model(model_file, trust_pickle=trust_pickle, example=x), base, bit_list, profile)
-            return
-        _run(model_file, calibration_file, eval_file, run_dir, bit_list, method_list, base, trust_pickle, scheduler)
-    except ValueError as err:  # UserModelError, and bad input found later (an unknown route, a layer's data)
-        raise click.UsageError(str(err).splitlines()[0]) from err
-
-
-def _run(model_file, calibration_file, eval_file, run_dir, bit_list, method_list, base, trust_pickle, scheduler):
-    from annealq.ptq.user_model import format_rows, quantize_user_model
-    from annealq.records import Journal
-
-    run_dir.mkdir(parents=True, exist_ok=True)
-    run = {"model": str(model_file), "calibration": str(calibration_file), "eval": eval_file and str(eval_file),
-           "bits": bit_list, "methods": method_list, "config": base.to_dict()}
-    write_json(run_dir / "run.json", run)
-    executor = None
-    if scheduler:
-        from distributed import Client
-
-        executor = Client(scheduler, timeout="10s").get_executor()
-    bar = tqdm(desc="qubo neurons", unit="neuron", disable="qubo" not in method_list)
-    with Journal(run_dir) as journal, bar:
-        recorded = len(journal.records())
-        if recorded:
-            click.echo(f"resuming {run_dir}: {recorded} neuron answers recorded; those whose problem is unchanged "
-                       f"are reused, the others solved again")
-        rows = quantize_user_model(model_file, calibration_file, eval_file, out=run_dir, bits=bit_list,
-                                   methods=method_list, config=base, trust_pickle=trust_pickle, journal=journal,
-                                   executor=executor, progress=lambda layer, done: bar.update(1),
-                                   on_row=lambda r: tqdm.write(f"  {r['method']:<6} int{r['bits']:<2} "
-                                                               f"output error {r['output_error']:.4g}"))
-    click.echo(format_rows(rows))
-    write_json(run_dir / "report.json", rows)
-    labelled = all(r["accuracy"] == r["accuracy"] for r in rows)  # NaN without labels
-    if labelled:
-        from annealq.studies.plots import plot_ptq
-
-        plot_ptq(rows, run_dir / "ptq.png")
-    click.echo(f"report: {run_dir / 'report.json'}" + (f"  plot: {run_dir / 'ptq.png'}" if labelled else "")
-               + f"  models and integer exports: {run_dir}")
-
-
-def _dry_run(loaded, config, bit_list, profile):
-    from annealq.nn.layers import LayerSpec
-    from annealq.profiles import UnknownProfileError
-    from annealq.ptq.dryrun import dry_run, format_dry_run
-
-    specs = [LayerSpec.of(m) for _, m in loaded.layers()]
-    reads = config.solver.num_reads or 100
-    for b in bit_list:
-        cfg = dataclasses.replace(config, bits=b, method="qubo", num_reads=reads)
-        rows = []
-        try:
-            for (name, _), spec in zip(loaded.layers(), specs):
-                row = dry_run([(spec.fan_in, spec.out_channels)], cfg, profile=profile,
-                              bias=spec.layer.bias is not None)[0]
-                rows.append({**row, "layer": name})
-        except UnknownProfileError as err:
-            raise click.UsageError(str(err)) from err
-        click.echo(f"int{b} on {rows[0]['profile']} ({reads} reads per call), nothing submitted:")
-        click.echo(format_dry_run(rows) + "\n")
+        return Client(address, timeout="10s").get_executor()
+    except (OSError, TimeoutError) as err:
+        raise click.ClickException(f"the Dask scheduler {address} did not answer ({type(err).__name__}): "
+                                   f"start it, or run without --scheduler") from err

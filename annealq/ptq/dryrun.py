@@ -21,7 +21,7 @@ from annealq.formulations.rounding import variables_per_weight
 from annealq.profiles import list_profiles, load_profile
 from annealq.ptq.config import QuantConfig
 from annealq.samplers.router import parse_route, route_kind
-from annealq.studies.tables import text_table
+from annealq.report.tables import text_table
 
 DEFAULT_PROFILE = "Advantage_system4.1"
 

@@ -23,7 +23,8 @@ from annealq.nn.layers import LayerSpec, forward_order, layer_grams, quantizable
 from annealq.nn.modules import as_tensor, passed_through
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.layer import LayerQuantization, quantize_layer
-from annealq.workflows import handler, register_handler
+from annealq.report.tables import Column
+from annealq.workflows import register_workflow, run
 
 
 @dataclass
@@ -94,11 +95,13 @@ class QuantizationResult:
 
 
 def quantize(model: nn.Module, calibration, config=QuantConfig(), **kwargs):
-    """Quantize ``model`` with the workflow that handles ``config``'s type (see :func:`quantize_model`)."""
-    return handler(config)(model, calibration, config, **kwargs)
+    """Quantize ``model`` (see :func:`quantize_model`); another workflow's config is refused."""
+    return run("ptq", model, calibration, config, **kwargs)
 
 
-@register_handler(QuantConfig)
+@register_workflow("ptq", "annealq.quantize", QuantConfig, row_key=("method", "bits"), columns=(
+    Column("method"), Column("bits"), Column("accuracy", kind="percent"), Column("output_error", kind="number"),
+    Column("recon_error", kind="number"), Column("seconds", kind="seconds")))
 def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantConfig(), *,
              progress: Callable[[str, int], None] | None = None, journal=None, executor=None) -> QuantizationResult:
     """Quantize every ``nn.Linear``, ``nn.Conv1d`` and ``nn.Conv2d`` of ``model`` (left untouched) in call order.

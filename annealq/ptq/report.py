@@ -1,4 +1,4 @@
-"""PTQ report: methods x bit-widths on one model, as table rows.
+"""PTQ report: methods x bit-widths on one model, as table rows, and its figure.
 
 Example:
     >>> from annealq.data import load_dataset
@@ -11,12 +11,16 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Callable, Iterable
 
 from annealq.ptq.config import QuantConfig
 from annealq.nn.models import accuracy
 from annealq.ptq.pipeline import quantize
-from annealq.studies.tables import text_table
+from matplotlib.figure import Figure
+
+from annealq.report.figures import save_figure
+from annealq.report.tables import table
 
 ROW_KEYS = ("method", "bits", "accuracy", "recon_error", "layer_errors", "seconds")
 
@@ -56,31 +60,36 @@ def ptq_rows(model, data, *, methods: Iterable[str] = ("rtn", "gptq", "qubo"), b
 
 
 def format_table(rows: list[dict]) -> str:
-    """A fixed-width text table of the rows."""
-    return text_table(("method", "bits", "accuracy", "recon_error", "seconds"),
-                      [[r["method"], r["bits"], f"{100 * r['accuracy']:.2f}%", f"{r['recon_error']:.4g}",
-                        f"{r['seconds']:.2f}"] for r in rows])
+    """The rows as the workflow's table (columns declared with the workflow)."""
+    from annealq.workflows import workflows
+
+    return table(rows, workflows()["ptq"].columns)
 
 
-def settings_key(config: QuantConfig) -> str:
-    """A short hash of a config's settings other than bits and method (rows of one run share it)."""
-    import hashlib
-    import json
-
-    fields = {k: v for k, v in config.to_dict().items() if k not in ("bits", "method", "workers")}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
-
-
-def merge_reports(old: list[dict], new: list[dict], config: QuantConfig) -> list[dict]:
-    """``old`` report rows plus ``new`` ones (tagged with ``settings``); a new row replaces only the
-    old row of the same method, bits and settings, so runs of other settings in one folder are kept.
-
-    >>> cfg = QuantConfig()
-    >>> rows = merge_reports([], [{"method": "rtn", "bits": 4}], cfg)
-    >>> len(merge_reports(rows, [{"method": "rtn", "bits": 2}], cfg)), len(merge_reports(rows, rows, cfg))
-    (2, 1)
-    """
-    key = settings_key(config)
-    tagged = [{**row, "settings": key} for row in new]
-    fresh = {(r["method"], r["bits"], key) for r in tagged}
-    return [r for r in old if (r["method"], r["bits"], r.get("settings")) not in fresh] + tagged
+def plot_ptq(rows: list[dict], path: str | Path, title: str = "") -> Path:
+    """Accuracy and summed reconstruction error against bits, one line per method (integer bit ticks)."""
+    fig = Figure(figsize=(10, 4))
+    ax_acc, ax_err = fig.subplots(1, 2)
+    quantized = [r for r in rows if r["method"] != "float"]
+    bits = sorted({r["bits"] for r in quantized})
+    for k, method in enumerate(dict.fromkeys(r["method"] for r in quantized)):
+        pts = sorted((r["bits"], r["accuracy"], r["recon_error"]) for r in quantized if r["method"] == method)
+        b, acc, err = zip(*pts)
+        style = dict(marker="osD^v"[k % 5], linestyle=("-", "--", "-.", ":")[k % 4], label=method)
+        ax_acc.plot(b, [100 * a for a in acc], **style)
+        ax_err.plot(b, err, **style)
+    for r in rows:
+        if r["method"] == "float" and r.get("accuracy") is not None:
+            ax_acc.axhline(100 * r["accuracy"], color="gray", linestyle="--", label="float")
+    ax_acc.set(xlabel="weight bits", ylabel="test accuracy (%)", title="Accuracy")
+    ax_err.set(xlabel="weight bits", ylabel="summed layer reconstruction error", yscale="log",
+               title="Reconstruction error (calibration set)")
+    for ax in (ax_acc, ax_err):
+        ax.set_xticks(bits)
+        if len(bits) == 1:
+            ax.set_xlim(bits[0] - 1, bits[0] + 1)
+        ax.legend()
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    return save_figure(fig, path)

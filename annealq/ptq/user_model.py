@@ -40,7 +40,6 @@ from torch import fx, nn
 from annealq.nn.layers import quantizable_layers
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.report import sweep
-from annealq.studies.tables import text_table
 
 PICKLE_HINT = "pass --trust-pickle (trust_pickle=True) only if you trust the file's origin"
 _ATEN = torch.ops.aten
@@ -285,16 +284,8 @@ def check_fits(loaded: LoadedModel, x: torch.Tensor, what: str = "calibration") 
                              f"shaped as the model expects (samples first)") from err
 
 
-def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bits=(8, 4, 3, 2, 1),
-                        methods=("rtn", "gptq", "qubo"), config: QuantConfig = QuantConfig(),
-                        trust_pickle: bool = False, journal=None, executor=None, progress=None,
-                        on_row: Callable[[dict], None] | None = None) -> list[dict]:
-    """Quantize a model file with each method and bit-width; save each model and its integer export in ``out``.
-
-    Returns table rows (``method``, ``bits``, ``accuracy`` (with labels, else NaN),
-    ``output_error``, ``recon_error``, ``seconds``, ``model``, ``export``).  Without
-    ``eval_path`` the calibration data is also the evaluation data.
-    """
+def prepare(model_path, calibration_path, eval_path=None, *, trust_pickle: bool = False):
+    """``(loaded model, calibration inputs, evaluation inputs, evaluation labels)``, every file checked."""
     x, y = load_data(calibration_path, trust_pickle=trust_pickle)
     loaded = load_model(model_path, trust_pickle=trust_pickle, example=x)
     check_fits(loaded, x)
@@ -302,6 +293,21 @@ def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bi
     check_fits(loaded, ex, "evaluation")
     if not loaded.layers():
         raise UserModelError(f"{model_path} has no linear or convolution layer with constant weights to quantize")
+    return loaded, x, ex, ey
+
+
+def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bits=(8, 4, 3, 2, 1),
+                        methods=("rtn", "gptq", "qubo"), config: QuantConfig = QuantConfig(),
+                        trust_pickle: bool = False, journal=None, executor=None, progress=None,
+                        on_row: Callable[[dict], None] | None = None, prepared=None) -> list[dict]:
+    """Quantize a model file with each method and bit-width; save each model and its integer export in ``out``.
+
+    Returns table rows (``method``, ``bits``, ``accuracy`` (with labels, else NaN),
+    ``output_error``, ``recon_error``, ``seconds``, ``model``, ``export``).  Without
+    ``eval_path`` the calibration data is also the evaluation data; ``prepared`` is what
+    :func:`prepare` returned for these files (loaded once, checked before any folder exists).
+    """
+    loaded, x, ex, ey = prepared or prepare(model_path, calibration_path, eval_path, trust_pickle=trust_pickle)
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     suffix = loaded.path.suffix or ".pt"
@@ -320,10 +326,3 @@ def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bi
 
 def _row_metrics(metrics: dict) -> dict:
     return {"accuracy": metrics.get("accuracy", float("nan")), "output_error": metrics["output_error"]}
-
-
-def format_rows(rows: list[dict]) -> str:
-    """The rows as a fixed-width table (accuracy ``-`` without labels)."""
-    return text_table(("method", "bits", "accuracy", "output_error", "recon_error", "seconds"),
-                      [[r["method"], r["bits"], "-" if r["accuracy"] != r["accuracy"] else f"{100 * r['accuracy']:.2f}%",
-                        f"{r['output_error']:.4g}", f"{r['recon_error']:.4g}", f"{r['seconds']:.2f}"] for r in rows])

@@ -8,11 +8,19 @@ Example:
     >>> result.network.w1.shape, result.history[0]["violations"]
     ((2, 4), 0)
 """
-from annealq.qnn.config import QNNConfig
-from annealq.qnn.network import BinaryMLP, input_levels, layer_scales
-from annealq.qnn.solvers import Solution, conditional_gradient, penalty_solve, progressive_hedging
-from annealq.qnn.toy import toy_dataset
-from annealq.qnn.train import QNNResult, train, train_qnn
+from annealq.lazy import exports
 
-__all__ = ["BinaryMLP", "QNNConfig", "QNNResult", "Solution", "conditional_gradient", "input_levels", "layer_scales",
-           "penalty_solve", "progressive_hedging", "toy_dataset", "train", "train_qnn"]
+__getattr__, __all__ = exports(__name__, {
+    "QNNConfig": "annealq.qnn.config",
+    "BinaryMLP": "annealq.qnn.network",
+    "input_levels": "annealq.qnn.network",
+    "layer_scales": "annealq.qnn.network",
+    "Solution": "annealq.qnn.solvers",
+    "conditional_gradient": "annealq.qnn.solvers",
+    "penalty_solve": "annealq.qnn.solvers",
+    "progressive_hedging": "annealq.qnn.solvers",
+    "toy_dataset": "annealq.qnn.toy",
+    "QNNResult": "annealq.qnn.train",
+    "train": "annealq.qnn.train",
+    "train_qnn": "annealq.qnn.train",
+})

@@ -27,12 +27,10 @@ from annealq.qnn.baselines import float_network, ptq_network, ste_network, torch
 from annealq.qnn.config import QNNConfig
 from annealq.qnn.network import layer_scales
 from annealq.qnn.train import prepare, train
-from annealq.studies.plots import save_figure
-from annealq.studies.tables import text_table
+from annealq.report.figures import save_figure
+from annealq.report.tables import table as format_rows
 
 METHODS = ("qcgd", "penalty", "ste", "ptq", "float")
-COLUMNS = ("method", "route", "bits", "bits_per_weight", "accuracy", "train_loss", "violations", "oracle_calls",
-           "seconds")
 
 
 def qcbo_row(result, x_tr, y_tr) -> dict:
@@ -90,12 +88,13 @@ def compare(data, config: QNNConfig, *, methods=METHODS, sampler=None, journal=N
 
 
 def table(rows: list[dict]) -> str:
-    """A plain-text table of the rows."""
-    return text_table(COLUMNS, [[f"{r.get(c):.4f}" if isinstance(r.get(c), float) else r.get(c) for c in COLUMNS]
-                                for r in rows])
+    """The rows as the workflow's table (columns declared with the workflow)."""
+    from annealq.workflows import workflows
+
+    return format_rows(rows, workflows()["qnn"].columns)
 
 
-def plot_qnn(rows: list[dict], curves: dict, path) -> Path:
+def plot_qnn(rows: list[dict], curves: dict, path, title: str = "") -> Path:
     """Accuracy against oracle calls (one line per QCBO run; baselines dashed) and against bits."""
     fig = Figure(figsize=(11, 4))
     ax_calls, ax_bits = fig.subplots(1, 2)
@@ -115,6 +114,8 @@ def plot_qnn(rows: list[dict], curves: dict, path) -> Path:
     for ax in (ax_calls, ax_bits):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
+    if title:
+        fig.suptitle(title)
     return save_figure(fig, path)
 
 

@@ -27,7 +27,8 @@ from annealq.formulations.qnn import activation_spline, fip_interval, hidden_blo
 from annealq.qnn.config import QNNConfig
 from annealq.qnn.network import BinaryMLP, input_levels, layer_scales
 from annealq.qnn.solvers import Solution, checked, conditional_gradient, penalty_solve, progressive_hedging
-from annealq.workflows import handler, register_handler
+from annealq.report.tables import Column
+from annealq.workflows import register_workflow, run
 
 
 @dataclass
@@ -46,7 +47,7 @@ class QNNResult:
 
 def train(data, config: QNNConfig = QNNConfig(), **kwargs) -> QNNResult:
     """Train with the workflow that handles ``config``'s type (:func:`train_qnn`)."""
-    return handler(config)(data, config, **kwargs)
+    return run("qnn", data, config, **kwargs)
 
 
 def prepare(data, config: QNNConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -85,7 +86,10 @@ def step_towards(net: BinaryMLP, w1, w2, x_int, y, loss: str) -> tuple[BinaryMLP
     return at(flipped(order[:k])), float(value), int(k)
 
 
-@register_handler(QNNConfig)
+@register_workflow("qnn", "annealq.qnn.train", QNNConfig, row_key=("method", "route", "bits"), columns=(
+    Column("method"), Column("route"), Column("bits"), Column("bits_per_weight", "bits/weight", "number"),
+    Column("accuracy", kind="percent"), Column("train_loss", "train loss", "fixed"), Column("violations"),
+    Column("oracle_calls", "oracle calls"), Column("seconds", kind="seconds")))
 def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=None, init: BinaryMLP | None = None,
               progress: Callable[[dict], None] | None = None) -> QNNResult:
     """Train a binary-weight MLP on ``data`` (an annealq Dataset) as in the module docstring.
@@ -165,7 +169,7 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
         net, train_loss, flips = step_towards(net, w1, w2, x_tr[evals], y_tr[evals], config.loss)
         solutions = [sol_out] + checks
         record = {
-            "iteration": t, "oracle_calls": calls, "objective": float(np.mean([c.energy for c in checks])),
+            "method": config.method, "iteration": t, "oracle_calls": calls, "objective": float(np.mean([c.energy for c in checks])),
             "train_loss": train_loss, "train_accuracy": net.accuracy(x_tr[evals], y_tr[evals]),
             "accuracy": net.accuracy(x_te, y_te), "flips": flips,
             "violations": int(sum(len(s.violations) for s in solutions)),

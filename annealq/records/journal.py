@@ -1,13 +1,20 @@
 """The run journal: every answer with its problem, the parameters sent, timing and embedding context.
 
-A run folder holds ``journal.sqlite`` (one row per answer, keyed by workflow, config,
-step and row id, so iterated workflows keep every step) and ``blobs/``: content-addressed,
-gzipped files, each written through its own temporary file and renamed into place, so a
-killed process never leaves a half-written blob under a real name:
+An answer's identity is what decided it: the problem's content (a hash of the row's arrays,
+:func:`annealq.compile.row_hashes`) and the solver settings (the sampler's identity and the
+settings that reached it, :func:`annealq.samplers.solve.solver_settings`).  A row whose very
+problem was answered before under the same settings, by any run, step or workflow recorded in
+the folder, is reused, never sent again; changing what happens after the solve (fine-tuning,
+refinement, evaluation) sends nothing new.  Where each answer was used is kept apart: the
+workflow, its run config, the step (a layer, an iteration) and the row id.
+
+A run folder holds ``journal.sqlite`` and ``blobs/``: content-addressed, gzipped files, each
+written through its own temporary file and renamed into place, so a killed process never
+leaves a half-written blob under a real name:
 
 - the SampleSet (``to_serializable()``, with ``info`` scrubbed of credentials and of the
   embedding context);
-- the model solved (``BQM.to_file()`` or ``CQM.to_file()``), for resume and offline re-solving;
+- the model solved (``BQM.to_file()`` or ``CQM.to_file()``), for offline re-solving;
 - for QPU answers, the embedding context (embedding, chain strength, chain-break method and
   the raw physical samples of the row's qubits), so a recorded answer can be unembedded again
   offline with another chain-break method (:meth:`Journal.unembed`).
@@ -26,9 +33,10 @@ Example:
     >>> config = SolverConfig(route="exact")
     >>> with Journal(tempfile.mkdtemp()) as journal:
     ...     first = solve(batch, config=config, journal=journal.step("demo", config, "0"))
-    ...     again = journal.step("demo", config, "0").reusable(batch)
-    >>> sorted(again), [a.state.tolist() for a in again.values()]
-    ([0, 1], [[1, 0], [0, 1]])
+    ...     again = solve(batch, config=config, journal=journal.step("other", config, "7"))
+    ...     uses = len(journal.records())
+    >>> [a.info.get("recorded", False) for a in again], uses, len(journal.records(unique=True))
+    ([True, True], 4, 2)
 """
 from __future__ import annotations
 
@@ -50,27 +58,36 @@ from pathlib import Path
 import dimod
 import numpy as np
 
-from annealq.compile.bqm import problem_hash, same_problem
+from annealq.compile.bqm import row_hashes
 from annealq.samplers.config import Config, config_from_dict, config_to_dict
 from annealq.samplers.solve import Answer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 _SECRET = re.compile(r"token|secret|password|passwd|api_?key|authorization|credential", re.IGNORECASE)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
-    workflow TEXT NOT NULL, config_key TEXT NOT NULL, step TEXT NOT NULL, row INTEGER NOT NULL,
-    kind TEXT, problem_hash TEXT, num_variables INTEGER, solved_by TEXT, parameters TEXT,
+    solver_key TEXT NOT NULL, problem_hash TEXT NOT NULL, workflow TEXT, step TEXT, row INTEGER,
+    kind TEXT, num_variables INTEGER, solved_by TEXT, parameters TEXT,
     energy REAL, route_energy REAL, feasible INTEGER, violations TEXT, state TEXT, seconds REAL,
     qpu_access_time REAL, qpu_calls INTEGER, call_id TEXT, rows_per_call INTEGER,
     chain_strength REAL, chain_break_fraction REAL, chain_break_method TEXT,
     physical_qubits INTEGER, max_chain_length INTEGER, warnings TEXT, timing TEXT, info TEXT,
     sampleset_blob TEXT, model_blob TEXT, embedding_blob TEXT, created REAL,
+    PRIMARY KEY (solver_key, problem_hash));
+CREATE TABLE IF NOT EXISTS uses (
+    workflow TEXT NOT NULL, config_key TEXT NOT NULL, step TEXT NOT NULL, row INTEGER NOT NULL,
+    solver_key TEXT NOT NULL, problem_hash TEXT NOT NULL, used REAL,
     PRIMARY KEY (workflow, config_key, step, row));
 CREATE TABLE IF NOT EXISTS configs (config_key TEXT PRIMARY KEY, config TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 BLOB_COLUMNS = ("sampleset_blob", "model_blob", "embedding_blob")
+_ANSWER_COLUMNS = ("solver_key", "problem_hash", "kind", "num_variables", "solved_by", "parameters", "energy",
+                   "route_energy", "feasible", "violations", "state", "seconds", "qpu_access_time", "qpu_calls",
+                   "call_id", "rows_per_call", "chain_strength", "chain_break_fraction", "chain_break_method",
+                   "physical_qubits", "max_chain_length", "warnings", "timing", "info", "sampleset_blob",
+                   "model_blob", "embedding_blob", "created")
 
 
 class JournalError(RuntimeError):
@@ -81,8 +98,9 @@ class RunFolderBusyError(JournalError):
     """Another process writes to this run folder."""
 
 
-def config_key(config: Config) -> str:
-    """A stable hash of a config's answer-changing fields (``workers`` does not change answers).
+def config_key(config: Config | dict) -> str:
+    """A stable hash of a config's answer-changing fields (``workers`` does not change answers),
+    or of a solver-settings dict.
 
     >>> from annealq.samplers import SolverConfig
     >>> config_key(SolverConfig(workers=1)) == config_key(SolverConfig(workers=2))
@@ -90,8 +108,9 @@ def config_key(config: Config) -> str:
     >>> config_key(SolverConfig(seed=1)) == config_key(SolverConfig(seed=2))
     False
     """
-    data = config_to_dict(config)
-    data["fields"] = _neutral(data["fields"])
+    data = scrub(config) if isinstance(config, dict) else config_to_dict(config)
+    if not isinstance(config, dict):
+        data["fields"] = _neutral(data["fields"])
     return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -147,18 +166,22 @@ class Journal:
             self._lock = _lock(self.run_dir)
         try:
             with self._connect() as db:
-                if not read_only:
+                row = None
+                if db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone():
+                    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                if not read_only and (row is None or int(row["value"]) == SCHEMA_VERSION):
                     db.executescript(_SCHEMA)
                     db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)", (str(SCHEMA_VERSION),))
-                row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+                    row = db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
         except sqlite3.DatabaseError as err:
             self.close()
             raise JournalError(f"{self.path} is not a readable run journal ({err}): move it away to start "
                                f"this run folder afresh, or choose another --out") from err
         if row is None or int(row["value"]) != SCHEMA_VERSION:
             self.close()
-            raise JournalError(f"{self.path} has journal schema {row and row['value']}, this annealq reads "
-                               f"schema {SCHEMA_VERSION}: choose a new --out")
+            raise JournalError(f"{self.path} has journal schema {row and row['value']} (annealq 0.2 keyed answers by "
+                               f"the whole workflow config), this annealq reads schema {SCHEMA_VERSION}: "
+                               f"choose a new --out")
 
     def _refuse_old_store(self):
         if (self.run_dir / "records.sqlite").exists() and not self.path.exists():
@@ -220,33 +243,37 @@ class Journal:
     # -- writing -------------------------------------------------------------------------
 
     def step(self, workflow: str, config: Config, step) -> "JournalStep":
-        """The answers of one step of one workflow's run under ``config``."""
+        """Where one step of one workflow's run (under its run ``config``) uses answers: what
+        ``annealq.solve(..., journal=...)`` takes.  ``config`` names the run; it is not part of an
+        answer's identity."""
         return JournalStep(self, workflow, config, str(step))
 
-    def save(self, workflow: str, config: Config, step: str, answer: Answer) -> None:
-        """Record one answer (committed at once; a second save of the same row replaces it)."""
+    def save(self, workflow: str, config: Config, step: str, answer: Answer, solver: dict,
+             problem: str) -> None:
+        """Record one answer to ``problem`` (a row hash) under ``solver`` settings and its use at
+        ``(workflow, config, step, answer.id)`` (committed at once; an answer to the same problem
+        under the same settings is replaced)."""
         if self.read_only:
             raise JournalError("this journal was opened read-only")
-        key = config_key(config)
+        key, skey = config_key(config), config_key(solver)
         info = dict(answer.sampleset.info)
         context = info.pop("embedding_context", None)
         info = scrub(info)
         data = answer.sampleset.to_serializable()
         data["info"] = info
         sampleset_blob = self._write_blob(json.dumps(data, sort_keys=True).encode(), ".sampleset.json.gz")
-        model_blob = embedding_blob = phash = None
+        model_blob = embedding_blob = None
         kind = "cqm" if isinstance(answer.model, dimod.ConstrainedQuadraticModel) else "bqm"
-        if answer.model is not None:
-            phash = problem_hash(answer.model)
-            if self.keep_problems:
-                with answer.model.to_file() as f:
-                    model_blob = self._write_blob(f.read(), f".{kind}.gz")
+        if answer.model is not None and self.keep_problems:
+            with answer.model.to_file() as f:
+                model_blob = self._write_blob(f.read(), f".{kind}.gz")
         if context is not None:
             embedding_blob = self._write_blob(json.dumps(scrub(context), sort_keys=True).encode(),
                                               ".embedding.json.gz")
         embedding, timing = info.get("embedding", {}), info.get("timing", {})
+        now = time.time()
         row = dict(
-            workflow=workflow, config_key=key, step=step, row=int(answer.id), kind=kind, problem_hash=phash,
+            solver_key=skey, problem_hash=problem, workflow=workflow, step=step, row=int(answer.id), kind=kind,
             num_variables=len(answer.state), solved_by=info.get("route", answer.info.get("route")),
             parameters=json.dumps(scrub(answer.parameters), sort_keys=True), energy=answer.energy,
             route_energy=float(answer.sampleset.first.energy) if len(answer.sampleset) else None,
@@ -260,36 +287,77 @@ class Journal:
             physical_qubits=embedding.get("num_qubits"), max_chain_length=embedding.get("max_chain_length"),
             warnings=json.dumps(info.get("warnings", [])), timing=json.dumps(timing),
             info=json.dumps(scrub({k: v for k, v in answer.info.items() if k != "recorded"})),
-            sampleset_blob=sampleset_blob, model_blob=model_blob, embedding_blob=embedding_blob, created=time.time())
+            sampleset_blob=sampleset_blob, model_blob=model_blob, embedding_blob=embedding_blob, created=now)
         with self._connect() as db:
             db.execute("INSERT OR IGNORE INTO configs VALUES (?, ?)", (key, json.dumps(config_to_dict(config))))
-            old = db.execute(f"SELECT {', '.join(BLOB_COLUMNS)} FROM answers WHERE workflow = ? AND config_key = ? "
-                             f"AND step = ? AND row = ?", (workflow, key, step, row["row"])).fetchone()
+            db.execute("INSERT OR IGNORE INTO configs VALUES (?, ?)", (skey, json.dumps(scrub(solver))))
+            old = db.execute(f"SELECT {', '.join(BLOB_COLUMNS)} FROM answers WHERE solver_key = ? AND "
+                             f"problem_hash = ?", (skey, problem)).fetchone()
             db.execute(f"INSERT OR REPLACE INTO answers ({', '.join(row)}) VALUES ({', '.join('?' * len(row))})",
                        list(row.values()))
+            self._use(db, workflow, key, step, int(answer.id), skey, problem, now)
             if old is not None:
                 self._drop_blobs(db, [old[c] for c in BLOB_COLUMNS if old[c] not in (row[c] for c in BLOB_COLUMNS)])
+
+    @staticmethod
+    def _use(db, workflow, key, step, row, skey, problem, now) -> None:
+        db.execute("INSERT OR REPLACE INTO uses VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   (workflow, key, step, row, skey, problem, now))
+
+    def note_reuse(self, workflow: str, config: Config, step: str, rows: dict[int, str], solver: dict) -> None:
+        """Record that ``rows`` (row id -> problem hash) of this step reuse answers already held."""
+        if self.read_only or not rows:
+            return
+        key, skey, now = config_key(config), config_key(solver), time.time()
+        with self._connect() as db:
+            db.execute("INSERT OR IGNORE INTO configs VALUES (?, ?)", (key, json.dumps(config_to_dict(config))))
+            for row, problem in rows.items():
+                self._use(db, workflow, key, step, row, skey, problem, now)
 
     # -- reading -------------------------------------------------------------------------
 
     def records(self, workflow: str | None = None, config: Config | str | None = None,
-                step: str | None = None) -> list[dict]:
-        """Index rows (dicts), optionally of one workflow, config (or config key) and step."""
+                step: str | None = None, unique: bool = False) -> list[dict]:
+        """Index rows (dicts), one per use of an answer, optionally of one workflow, run config (or its
+        key) and step; ``config_key`` names the run, ``solver_key`` the settings.  ``unique``: one row
+        per answer actually solved (its first use), as a QPU bill or an offline comparison counts them."""
         where, args = [], []
-        for column, value in (("workflow", workflow), ("step", step)):
+        for column, value in (("u.workflow", workflow), ("u.step", step)):
             if value is not None:
                 where.append(f"{column} = ?"), args.append(str(value))
         if config is not None:
-            where.append("config_key = ?"), args.append(config if isinstance(config, str) else config_key(config))
-        sql = ("SELECT * FROM answers" + (" WHERE " + " AND ".join(where) if where else "")
-               + " ORDER BY workflow, config_key, step, row")
+            where.append("u.config_key = ?"), args.append(config if isinstance(config, str) else config_key(config))
+        answer_columns = ", ".join(f"a.{c}" for c in _ANSWER_COLUMNS)
+        sql = (f"SELECT {answer_columns}, u.workflow, u.config_key, u.step, u.row, u.used FROM uses u "
+               f"JOIN answers a ON a.solver_key = u.solver_key AND a.problem_hash = u.problem_hash"
+               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY u.used, u.workflow, u.step, u.row")
         with self._connect() as db:
-            return [dict(r) for r in db.execute(sql, args)]
+            rows = [dict(r) for r in db.execute(sql, args)]
+        if unique:
+            first = {}
+            for r in rows:
+                first.setdefault((r["solver_key"], r["problem_hash"]), r)
+            rows = list(first.values())
+        return rows
 
-    def answer(self, record: dict) -> Answer:
-        """The :class:`~annealq.samplers.Answer` of a record (raises on an unreadable blob)."""
+    def lookup(self, solver: dict, problems) -> dict[str, dict]:
+        """Recorded answers (index rows) to ``problems`` (row hashes) under ``solver`` settings, by hash."""
+        skey, problems = config_key(solver), list(dict.fromkeys(problems))
+        out = {}
+        with self._connect() as db:
+            for k in range(0, len(problems), 500):
+                part = problems[k:k + 500]
+                sql = (f"SELECT * FROM answers WHERE solver_key = ? AND problem_hash IN "
+                       f"({', '.join('?' * len(part))})")
+                out.update((r["problem_hash"], dict(r)) for r in db.execute(sql, [skey, *part]))
+        return out
+
+    def answer(self, record: dict, row: int | None = None) -> Answer:
+        """The :class:`~annealq.samplers.Answer` of a record, as row ``row`` (default: the record's)
+        (raises on an unreadable blob)."""
         violations = record["violations"]
-        return Answer(record["row"], self.sampleset(record), np.array(json.loads(record["state"]), dtype=np.int8),
+        return Answer(record["row"] if row is None else row, self.sampleset(record),
+                      np.array(json.loads(record["state"]), dtype=np.int8),
                       record["energy"], record["seconds"], json.loads(record["parameters"]), self.model(record),
                       None if record["feasible"] is None else bool(record["feasible"]),
                       None if violations is None else json.loads(violations),
@@ -330,17 +398,20 @@ class Journal:
         result = unembed_sampleset(physical, embedding, spin, chain_break_method=method, chain_break_fraction=True)
         return result.change_vartype(bqm.vartype, inplace=False)
 
-    def config(self, key: str) -> Config:
-        """The config behind a ``config_key`` (no route registry needed)."""
+    def config(self, key: str) -> Config | dict:
+        """The run config behind a ``config_key`` (no route registry needed), or the solver settings
+        (a dict) behind a ``solver_key``."""
         with self._connect() as db:
             row = db.execute("SELECT config FROM configs WHERE config_key = ?", (key,)).fetchone()
         if row is None:
             raise KeyError(f"no config {key!r} in {self.path}")
-        return config_from_dict(json.loads(row["config"]))
+        data = json.loads(row["config"])
+        return config_from_dict(data) if "type" in data and "fields" in data else data
 
     def configs(self) -> dict[str, Config]:
+        """The run configs recorded, by ``config_key``."""
         with self._connect() as db:
-            keys = [r["config_key"] for r in db.execute("SELECT config_key FROM configs ORDER BY config_key")]
+            keys = [r["config_key"] for r in db.execute("SELECT DISTINCT config_key FROM uses ORDER BY config_key")]
         return {k: self.config(k) for k in keys}
 
 
@@ -349,38 +420,47 @@ class JournalStep:
 
     def __init__(self, journal: Journal, workflow: str, config: Config, step: str):
         self.journal, self.workflow, self.config, self.step = journal, workflow, config, step
-        self.stale = 0  # recorded answers of another problem, found by the last reusable()
+        self.stale = 0  # rows this step had used before whose problem changed, found by the last reusable()
+        self._solver, self._problems = None, {}
 
     def answers(self) -> dict[int, Answer]:
-        """The readable recorded answers of this step, by row id (unreadable ones warned about, left out)."""
+        """The readable answers this step used, by row id (unreadable ones warned about, left out)."""
         out = {}
         for record in self.journal.records(self.workflow, self.config, self.step):
             try:
                 out[record["row"]] = self.journal.answer(record)
             except (OSError, EOFError, ValueError, KeyError, json.JSONDecodeError) as err:
-                warnings.warn(f"{self.journal.run_dir}: the record of {self.workflow} step {self.step} row "
-                              f"{record['row']} is unreadable ({type(err).__name__}: {err}); it is solved again",
-                              RuntimeWarning, stacklevel=2)
+                self._unreadable(record["row"], err)
         return out
 
-    def reusable(self, batch) -> dict[int, Answer]:
-        """Recorded answers whose problem is the very one ``batch`` builds now (the rest are solved again)."""
-        recorded = self.answers()
+    def _unreadable(self, row: int, err: Exception) -> None:
+        warnings.warn(f"{self.journal.run_dir}: the recorded answer of {self.workflow} step {self.step} row "
+                      f"{row} is unreadable ({type(err).__name__}: {err}); it is solved again",
+                      RuntimeWarning, stacklevel=3)
+
+    def reusable(self, batch, solver: dict) -> dict[int, Answer]:
+        """Recorded answers (by row id) to the very problems ``batch`` holds under ``solver`` settings;
+        unreadable ones are warned about and left out (solved again)."""
+        hashes = dict(zip(batch.ids.tolist(), row_hashes(batch)))
+        self._solver, self._problems = solver, hashes
+        before = {r["row"]: r["problem_hash"] for r in self.journal.records(self.workflow, self.config, self.step)}
+        self.stale = sum(1 for row, h in before.items() if row in hashes and hashes[row] != h)
+        found = self.journal.lookup(solver, hashes.values())
         out = {}
-        for r, row_id in enumerate(batch.ids.tolist()):
-            answer = recorded.get(row_id)
-            if answer is None:
+        for row, problem in hashes.items():
+            if problem not in found:
                 continue
-            built = batch.cqm(r) if hasattr(batch, "cqm") else batch.bqm(r)
-            same = (same_problem(answer.model, built) if answer.model is not None
-                    else answer.info.get("problem_hash") == problem_hash(built))
-            if same:
-                out[row_id] = answer
-        self.stale = len(recorded) - len(out)
+            try:
+                out[row] = self.journal.answer(found[problem], row)
+            except (OSError, EOFError, ValueError, KeyError, json.JSONDecodeError) as err:
+                self._unreadable(row, err)
+        self.journal.note_reuse(self.workflow, self.config, self.step, {r: hashes[r] for r in out}, solver)
         return out
 
     def save(self, answer: Answer) -> None:
-        self.journal.save(self.workflow, self.config, self.step, answer)
+        if self._solver is None:
+            raise JournalError("JournalStep.save before reusable(): pass the step to annealq.solve")
+        self.journal.save(self.workflow, self.config, self.step, answer, self._solver, self._problems[answer.id])
 
 
 def _label(v: str):

@@ -2,7 +2,9 @@
 
 Local: ``sa`` ``tabu`` ``steepest`` ``exact``.  Annealer: ``qpu[:<solver>]``,
 ``qpu-packed[:<solver>]``, ``mock-qpu:<profile>``, ``mock-qpu-packed:<profile>``,
-``hybrid[:<solver>]``, ``auto[:<solver>]``, ``fallback:<route>|<route>...``.
+``hybrid[:<solver>]``, ``auto[:<solver>]``, ``fallback:<route>|<route>...``; for dry runs,
+``price:<profile>`` and ``price-packed:<profile>`` (the QPU stack over random reads: embeds and
+prices every problem, sends nothing).
 The annealer modules load on first use, so ``import annealq`` stays light.
 
 Example:
@@ -18,7 +20,8 @@ from annealq.samplers.errors import (PrecisionWarning, RouteError, RouteFallback
 from annealq.samplers.config import SolverConfig
 from annealq.samplers.router import (parse_route, register_route, route_kind, route_names, sampler,
                                      unregister_route)
-from annealq.samplers.solve import Answer, BatchSampler, solve
+from annealq.samplers.roles import BatchSampler
+from annealq.samplers.solve import Answer, solve
 
 _LAZY = {
     "QPUComposite": "qpu", "PackedQPUComposite": "qpu", "mock_qpu": "qpu", "leap_qpu": "qpu",

@@ -47,7 +47,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from annealq.formulations.batch import QUBOBatch
-from annealq.samplers.solve import BatchSampler
+from annealq.samplers.roles import BatchSampler
 
 BLOCK = 64
 NUM_SWEEPS = 20  # a short anneal seeds the tabu search (module docstring)

@@ -45,7 +45,7 @@ from annealq.profiles import HardwareProfile, UnknownProfileError, list_profiles
 from annealq.formulations.batch import QUBOBatch
 from annealq.samplers.errors import PrecisionWarning
 from annealq.samplers.leap import cloud_errors, leap_config, require_token
-from annealq.samplers.solve import BatchSampler, accepted, row_seed
+from annealq.samplers.roles import BatchSampler, accepted, row_seed
 
 #: Parameters the composite handles itself (the rest go to the QPU).
 OWN_PARAMETERS = ("chain_strength", "chain_break_method")
@@ -346,6 +346,21 @@ def mock_qpu(profile: str | None, packed: bool = False) -> QPUComposite:
     p = _profile(profile, "mock-qpu-packed" if packed else "mock-qpu")
     route = f"{'mock-qpu-packed' if packed else 'mock-qpu'}:{profile}"
     return (PackedQPUComposite if packed else QPUComposite)(simulated_qpu(p), profile=p, route=route)
+
+
+@lru_cache(maxsize=None)
+def priced_qpu(profile: str | None, packed: bool = False) -> QPUComposite:
+    """Route ``price:<profile>`` (``packed``: ``price-packed:<profile>``): the QPU stack of
+    ``mock-qpu`` (embedding, scaling, packing, chain strength, timing estimate) over random reads,
+    for a dry run that builds and embeds every problem a run would send, and prices it, at once."""
+    import dimod
+
+    p = _profile(profile, "price-packed" if packed else "price")
+    mock = p.mock_sampler(dimod.RandomSampler())
+    mock.parameters["seed"] = []
+    mock.mocked_parameters.add("seed")
+    route = f"{'price-packed' if packed else 'price'}:{profile}"
+    return (PackedQPUComposite if packed else QPUComposite)(mock, profile=p, route=route)
 
 
 @lru_cache(maxsize=None)

@@ -139,6 +139,8 @@ def _register_annealer_routes():
     register_route("qpu-packed", _lazy(qpu, "leap_qpu", True), "qpu")
     register_route("mock-qpu", _lazy(qpu, "mock_qpu"), "qpu")
     register_route("mock-qpu-packed", _lazy(qpu, "mock_qpu", True), "qpu")
+    register_route("price", _lazy(qpu, "priced_qpu"), "local")
+    register_route("price-packed", _lazy(qpu, "priced_qpu", True), "local")
     register_route("hybrid", _lazy("annealq.samplers.hybrid", "HybridSampler"), "hybrid")
     register_route("hybrid-cqm", _lazy("annealq.samplers.hybrid", "HybridCQMSampler"), "hybrid")
     register_route("auto", _lazy(auto, "auto_route"), "any")

@@ -28,12 +28,11 @@ Example:
 """
 from __future__ import annotations
 
-import abc
 import contextlib
 import time
 from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable, Iterable
+from typing import Callable
 
 import dimod
 import numpy as np
@@ -42,23 +41,8 @@ from dwave.samplers import SteepestDescentSolver
 from annealq.formulations.batch import QUBOBatch
 from annealq.formulations.cqm import CQMBatch
 from annealq.samplers.config import SolverConfig
+from annealq.samplers.roles import BatchSampler, accepted, describe_policy, row_seed, sampler_identity
 from annealq.samplers.router import sampler as route_sampler
-
-
-class BatchSampler(abc.ABC):
-    """The role of a sampler that takes a whole :class:`QUBOBatch` at once.
-
-    ``sample_batch`` yields one SampleSet per row, in row order, over variables ``0 .. m-1``;
-    each SampleSet's ``info['parameters']`` says what the underlying call received.
-    """
-
-    #: every read ends descended and no worse than its start (``solve`` then skips its polish)
-    polished: bool = False
-
-    @abc.abstractmethod
-    def sample_batch(self, batch: QUBOBatch, *, seed: int | None = None, initial_states=None,
-                     **parameters) -> Iterable[dimod.SampleSet]:
-        """One SampleSet per row of ``batch``; ``initial_states`` ``(n, s, m)``."""
 
 
 @dataclass
@@ -87,17 +71,6 @@ class Answer:
     feasible: bool | None = None
     violations: dict | None = None
     info: dict = field(default_factory=dict)
-
-
-def row_seed(seed: int | None, row_id: int) -> int | None:
-    """A per-row seed, independent of the order and the place rows are solved in."""
-    return None if seed is None else int((seed * 1_000_003 + int(row_id)) % 2**32)
-
-
-def accepted(sampler: dimod.Sampler, parameters: dict) -> dict:
-    """The ``parameters`` (not None) that ``sampler`` declares it takes."""
-    known = getattr(sampler, "parameters", {})
-    return {k: v for k, v in parameters.items() if v is not None and k in known}
 
 
 def ordered_states(sampleset: dimod.SampleSet, labels) -> np.ndarray:
@@ -131,8 +104,10 @@ def _resolve(sampler) -> dimod.Sampler:
     return sampler
 
 
-def _call_parameters(sampler, config: SolverConfig, seed, chain_strength) -> dict:
-    return accepted(sampler, {**config.parameters(), "seed": seed, "chain_strength": chain_strength})
+def _call_parameters(sampler, config: SolverConfig, seed, chain_strength) -> tuple[dict, dict]:
+    """``(sent, recorded)``: the call's keyword arguments, and the same with the policy as text."""
+    sent = accepted(sampler, {**config.parameters(), "seed": seed, "chain_strength": chain_strength})
+    return sent, {**sent, **({"chain_strength": describe_policy(chain_strength)} if "chain_strength" in sent else {})}
 
 
 def _qubo_answer(batch: QUBOBatch, r: int, sampleset, parameters, warm, seconds, polished=False,
@@ -154,20 +129,20 @@ def solve_rows(batch, sampler, positions: list[int], config: SolverConfig, warm_
     sampler = _resolve(sampler)
     answers = []
     for k, r in enumerate(positions):
-        params = _call_parameters(sampler, config, row_seed(config.seed, batch.ids[r]), chain_strength)
+        params, recorded = _call_parameters(sampler, config, row_seed(config.seed, batch.ids[r]), chain_strength)
         start = time.perf_counter()
         if isinstance(batch, CQMBatch):
-            answers.append(_cqm_answer(batch, r, sampler, params, penalty, start))
+            answers.append(_cqm_answer(batch, r, sampler, params, recorded, penalty, start))
             continue
         bqm = batch.bqm(r)
         sampleset = sampler.sample(bqm, **params)
         sampleset.resolve()
         warm = None if warm_starts is None else warm_starts[k]
-        answers.append(_qubo_answer(batch, r, sampleset, params, warm, time.perf_counter() - start, bqm=bqm))
+        answers.append(_qubo_answer(batch, r, sampleset, recorded, warm, time.perf_counter() - start, bqm=bqm))
     return answers
 
 
-def _cqm_answer(batch: CQMBatch, r: int, sampler, params: dict, penalty, start: float) -> Answer:
+def _cqm_answer(batch: CQMBatch, r: int, sampler, params: dict, recorded: dict, penalty, start: float) -> Answer:
     cqm = batch.cqm(r)
     labels = list(cqm.variables)
     info: dict = {}
@@ -190,7 +165,7 @@ def _cqm_answer(batch: CQMBatch, r: int, sampler, params: dict, penalty, start: 
         violations = checks[best]
     info["feasible_reads"] = int(feasible.sum())
     return Answer(int(batch.ids[r]), sampleset, states[best], float(objective[best]), time.perf_counter() - start,
-                  params, cqm, bool(feasible[best]), violations, info)
+                  recorded, cqm, bool(feasible[best]), violations, info)
 
 
 def die_with_parent() -> None:
@@ -214,15 +189,21 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
           on_answer: Callable[[Answer], None] | None = None) -> list[Answer]:
     """Solve every row of ``problem``; answers in row order (see module docstring).
 
+    Every field of ``config`` is applied: ``route`` (unless ``sampler`` is given), ``num_reads``,
+    ``num_sweeps``, ``seed`` (per row, :func:`row_seed`), ``workers``, ``chain_strength`` (the
+    prefactor of uniform torque compensation on routes that embed) and ``warm_start``.
+
     Args:
         problem: a QUBOBatch, a CQMBatch, or a problem with a ``.qubo`` batch.
         sampler: a route name or a dimod sampler (default: ``config.route``).
-        config: budget, seed, workers (default ``SolverConfig()``).
-        warm_starts: ``(n, s, m)`` binary states per QUBO row that no answer may be worse than.
+        config: budget, seed, workers, chain strength, warm starts (default ``SolverConfig()``).
+        warm_starts: ``(n, s, m)`` binary states per QUBO row that no answer may be worse than
+            (ignored when ``config.warm_start`` is False).
         executor: a ``concurrent.futures.Executor`` for per-row samplers (else ``config.workers``).
-        journal: a journal step (``annealq.records.Journal.step(...)``): rows it holds
-            answers to for this very problem are not solved again; new answers are saved.
-        chain_strength: a chain-strength policy for routes that embed (others ignore it).
+        journal: a journal step (``annealq.records.Journal.step(...)``): a row whose very problem
+            it holds an answer to, from this sampler under these settings, is not solved again
+            (whatever run or step recorded it); new answers are saved.
+        chain_strength: a chain-strength policy overriding ``config.chain_strength``.
         penalty: the multiplier rule of CQM rows sent as penalty BQMs.
         on_answer: called with each new answer as it arrives.
     """
@@ -231,7 +212,18 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
     spec = config.route if sampler is None else sampler  # what worker processes rebuild the sampler from
     route = spec if isinstance(spec, str) else type(spec).__name__
     sampler = _resolve(spec)
-    done = journal.reusable(batch) if journal is not None else {}
+    if chain_strength is None:
+        from annealq.embedding.chains import chain_strength_policy
+
+        chain_strength = chain_strength_policy("uniform_torque_compensation", prefactor=config.chain_strength)
+    if not config.warm_start:
+        warm_starts = None
+    if warm_starts is not None:
+        warm_starts = np.asarray(warm_starts, dtype=np.int8)
+        warm_starts = warm_starts.reshape(batch.num_rows, -1, warm_starts.shape[-1])
+    done = {}
+    if journal is not None:
+        done = journal.reusable(batch, solver_settings(spec, sampler, config, chain_strength, warm_starts is not None))
     todo = [r for r in range(batch.num_rows) if int(batch.ids[r]) not in done]
     answers = list(done.values())
 
@@ -244,9 +236,6 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
             if on_answer is not None:
                 on_answer(a)
 
-    if warm_starts is not None:
-        warm_starts = np.asarray(warm_starts, dtype=np.int8)
-        warm_starts = warm_starts.reshape(batch.num_rows, -1, warm_starts.shape[-1])
     if todo and isinstance(sampler, BatchSampler) and isinstance(batch, QUBOBatch):
         _solve_whole(batch.subset(todo), sampler, config, None if warm_starts is None else warm_starts[todo],
                      chain_strength, take)
@@ -270,9 +259,22 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
     return sorted(answers, key=lambda a: order[a.id])
 
 
+def solver_settings(spec, sampler, config: SolverConfig, chain_strength, warm: bool) -> dict:
+    """What decides a row's answer besides its problem: the sampler's identity, the settings that
+    reach it (as it accepts them) and whether warm starts were used; the journal keys answers by it.
+
+    >>> a = solver_settings("sa", route_sampler("sa"), SolverConfig(chain_strength=0.5), None, True)
+    >>> a == solver_settings("sa", route_sampler("sa"), SolverConfig(chain_strength=8.0), None, True)
+    True
+    """
+    sent = {**config.parameters(), "seed": config.seed, "chain_strength": describe_policy(chain_strength)}
+    return {"sampler": sampler_identity(spec), "parameters": accepted(sampler, sent), "warm_start": warm}
+
+
 def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, warm, chain_strength, take):
     start = time.perf_counter()
     own = accepted(sampler, {**config.parameters(), "chain_strength": chain_strength})
+    recorded = {**own, **({"chain_strength": describe_policy(chain_strength)} if "chain_strength" in own else {})}
     samplesets = sampler.sample_batch(sub, seed=config.seed, initial_states=warm, **own)
     reads = config.num_reads
     # reads that end descended from every warm start need no second polish
@@ -280,5 +282,5 @@ def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, wa
     for r, ss in enumerate(samplesets):  # a sampler that times its rows says so; else the time since the last
         seconds = ss.info.get("seconds", time.perf_counter() - start)
         start = time.perf_counter()
-        params = ss.info.get("parameters", {**own, "seed": config.seed})
+        params = {**ss.info.get("parameters", {**own, "seed": config.seed}), **recorded}
         take([_qubo_answer(sub, r, ss, params, None if warm is None else warm[r], seconds, polished)])

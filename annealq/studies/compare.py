@@ -57,9 +57,9 @@ from annealq.ptq.config import QuantConfig
 from annealq.records import Journal, JournalError
 from annealq.samplers.router import route_kind
 from annealq.samplers.router import sampler as make_sampler
-from annealq.samplers.solve import accepted
+from annealq.samplers.roles import accepted
 from annealq.studies.decoded import decoded_accuracy, run_model
-from annealq.studies.tables import finite, write_csv, write_json
+from annealq.report.tables import finite, write_csv, write_json
 
 #: Sweeps of a recorded answer whose route was sent none (dwave-samplers' default).
 DEFAULT_SWEEPS = 1000
@@ -310,7 +310,7 @@ def _records(run_dir: Path) -> tuple[Journal, list[dict]]:
         journal = Journal(run_dir, read_only=True)
     except JournalError as err:
         raise RunRecordsError(f"{err}; {hint}") from None
-    rows = journal.records()
+    rows = journal.records(unique=True)  # each answer once, however many runs reused it
     if not rows:
         raise RunRecordsError(f"{run_dir} holds no answers: {hint}")
     qpu_rows = [r for r in rows if qpu_like(r["solved_by"])]
@@ -329,7 +329,13 @@ def _records(run_dir: Path) -> tuple[Journal, list[dict]]:
 def _label(config) -> str:
     if isinstance(config, QuantConfig):
         return f"int{config.bits} {config.route}"
-    return f"{type(config).__name__} {config.solver.route}"
+    return f"{type(config).__name__} {getattr(config, 'solver', config).route}"
+
+
+def _recorded_budgets(journal: Journal, records: list[dict]) -> tuple[int, int]:
+    """The largest reads and sweeps the recorded answers were sent (a route's own default included)."""
+    budgets = [recorded_budget(journal.sampleset(r), json.loads(r["parameters"])) for r in records]
+    return max(b[0] for b in budgets), max(b[1] for b in budgets)
 
 
 def compare_run(run_dir, *, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6, accuracy: bool = True,
@@ -376,12 +382,12 @@ def compare_run(run_dir, *, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6, ac
         except FileNotFoundError as err:  # the run's dataset is not on this machine
             note = f"the run's dataset could not be loaded here: {err}"
     for key, config in configs.items():
-        _summarize_config(report, journal, key, config, budgets, source, note, tick)
+        _summarize_config(report, journal, records, key, config, budgets, source, note, tick)
     return report
 
 
-def _summarize_config(report: Comparison, journal: Journal, key: str, config, budgets, source,
-                      note: str, tick) -> None:
+def _summarize_config(report: Comparison, journal: Journal, records: list[dict], key: str, config, budgets,
+                      source, note: str, tick) -> None:
     rows = [r for r in report.neurons if r["config_key"] == key]
     head = {"config": _label(config), "config_key": key}
     for layer in dict.fromkeys(r["layer"] for r in rows):
@@ -389,16 +395,17 @@ def _summarize_config(report: Comparison, journal: Journal, key: str, config, bu
         report.layers.extend({**head, "layer": layer, **summarize(in_layer, s)} for s in report.solvers)
         if any(r["chain_strength"] is not None for r in in_layer):
             report.chains.append({**head, "layer": layer, **chain_summary(in_layer)})
-    solver = config.solver
-    info = {**head, "route": solver.route, "bits": getattr(config, "bits", None), "num_reads": solver.num_reads,
-            "num_sweeps": solver.num_sweeps, "neurons": len(rows), "float_accuracy": None, "accuracy_note": None}
+    reads, sweeps = _recorded_budgets(journal, [r for r in records if r["config_key"] == key])
+    info = {**head, "route": getattr(config, "solver", config).route, "bits": getattr(config, "bits", None),
+            "num_reads": reads, "num_sweeps": sweeps, "neurons": len(rows), "float_accuracy": None,
+            "accuracy_note": None}
     scores = {}
     if not isinstance(config, QuantConfig):
         info["accuracy_note"] = "decoded accuracy is measured for PTQ runs; this workflow reports its own"
     elif source is None:
         info["accuracy_note"] = note
     else:
-        sa_budgets = {b.name: b.apply(config.num_reads, config.num_sweeps) for b in budgets}
+        sa_budgets = {b.name: b.apply(reads, sweeps) for b in budgets}
         total = sum(layer.out_features for _, layer in linear_layers(source[0])) * len(budgets)
         count = [0]
 

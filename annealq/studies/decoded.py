@@ -25,6 +25,7 @@ import json
 from pathlib import Path
 from typing import Callable
 
+from annealq.compile.bqm import row_hashes
 from annealq.ptq.config import QuantConfig
 from annealq.records import Journal
 
@@ -73,8 +74,13 @@ class _Recorded:
         self._step = self.journal.step(workflow, self.config, step)
         return self
 
-    def reusable(self, batch):
-        return self._step.reusable(batch)
+    def reusable(self, batch, solver):
+        """The recorded answers, whatever settings recorded them (the rebuild's own settings differ)."""
+        hashes = dict(zip(batch.ids.tolist(), row_hashes(batch)))
+        found = {}
+        for record in self.journal.records(self._step.workflow, self.config, self._step.step):
+            found.setdefault(record["problem_hash"], record)
+        return {row: self.journal.answer(found[h], row) for row, h in hashes.items() if h in found}
 
     @property
     def stale(self) -> int:

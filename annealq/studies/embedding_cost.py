@@ -52,7 +52,7 @@ from annealq.embedding import clique_embedder, embedding_stats, scale_to_profile
 from annealq.embedding.decompose import condition_on
 from annealq.formulations import Grid, bias_grid, fixed_point_problem, rounding_problem
 from annealq.profiles import HardwareProfile, list_profiles, load_profile
-from annealq.studies.tables import text_table, write_csv, write_json
+from annealq.report.tables import text_table, write_csv, write_json
 from annealq.embedding.calls import batch_calls
 
 FORMULATIONS = ("rounding", "fixed_point")
