@@ -65,6 +65,8 @@ class Workflow:
         function: ``function(*inputs, config, **options)``, the run.
         row_key: the row fields that tell rows of one run's settings apart (method, bits, ...).
         columns: the report table's columns.
+        scorer: ``"module:function"`` that measures the models decoded from a run's records and from
+            local re-solves of them (``annealq compare``), or None.
     """
 
     name: str
@@ -73,6 +75,7 @@ class Workflow:
     function: Callable
     row_key: tuple = ("method",)
     columns: tuple = ()
+    scorer: str | None = None
 
 
 _WORKFLOWS: dict[str, Workflow] = {}
@@ -87,10 +90,10 @@ def _load() -> None:
         import_module(module)
 
 
-def register_workflow(name: str, verb: str, config_type: type, *, row_key=("method",), columns=()):
+def register_workflow(name: str, verb: str, config_type: type, *, row_key=("method",), columns=(), scorer=None):
     """Decorator: declare the decorated function as the run of workflow ``name``."""
     def add(function):
-        _WORKFLOWS[name] = Workflow(name, verb, config_type, function, tuple(row_key), tuple(columns))
+        _WORKFLOWS[name] = Workflow(name, verb, config_type, function, tuple(row_key), tuple(columns), scorer)
         return function
     return add
 

@@ -34,7 +34,7 @@ import torch
 from matplotlib.figure import Figure
 
 from annealq.data import load_dataset
-from annealq.formulations.qnn import activation_spline, fip_interval
+from annealq.formulations.splines import activation_spline, fip_interval
 from annealq.qnn import QNNConfig
 from annealq.qnn.report import compare, plot_qnn, table
 from annealq.qnn.train import prepare

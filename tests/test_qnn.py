@@ -10,8 +10,9 @@ import pytest
 
 import annealq
 from annealq.formulations import CQMBatch
-from annealq.formulations.qnn import (LOSSES, activation_peak, activation_spline, fip_interval, hidden_block,
-                                      loss_spline, output_block, size_formula, spline_forward, spline_loss_value)
+from annealq.formulations.qnn import hidden_block, output_block, size_formula
+from annealq.formulations.splines import (LOSSES, activation_peak, activation_spline, fip_interval, loss_spline,
+                                          spline_forward, spline_loss_value)
 from annealq.qnn import QNNConfig, conditional_gradient, penalty_solve, progressive_hedging, toy_dataset, train
 from annealq.qnn.network import BinaryMLP
 from annealq.qnn.report import compare

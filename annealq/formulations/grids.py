@@ -26,9 +26,18 @@ _MSE_SHRINK = np.linspace(0.30, 1.00, 71)  # candidate fractions of the abs-max 
 _MSE_BINARY = np.linspace(0.50, 1.50, 101)  # candidate multiples of mean |w| at 1 bit
 
 
-def check_bits(bits: int, what: str = "bits") -> int:
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= 8:
-        raise ValueError(f"{what}={bits!r} is not supported: use an integer from 1 (binary) to 8 (int8)")
+def check_bits(bits, maximum: int = 8, what: str = "bits") -> int:
+    """An integer number of bits from 1 to ``maximum`` (every workflow's bits go through here).
+
+    >>> check_bits(4), check_bits(20, maximum=24)
+    (4, 20)
+    >>> check_bits(9)
+    Traceback (most recent call last):
+    ...
+    ValueError: bits=9 is not supported: use an integer from 1 (binary) to 8
+    """
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= maximum:
+        raise ValueError(f"{what}={bits!r} is not supported: use an integer from 1 (binary) to {maximum}")
     return int(bits)
 
 

@@ -37,7 +37,7 @@ LEVELS = (2, 4, 8)
 
 def bias_grid(bias: np.ndarray, bits: int = 8) -> Grid:
     """One abs-max scale for the whole bias vector, repeated per neuron."""
-    bits = check_bits(bits, "bias_bits")
+    bits = check_bits(bits, what="bias_bits")
     b = np.asarray(bias, dtype=np.float64).reshape(-1, 1)
     amax = np.abs(b).max() if b.size else 0.0
     scale = amax / ((2**bits - 1) / 2) if amax > 0 else 1.0

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from annealq.formulations.grids import check_bits
+
 #: Most bits per weight: beyond this the QUBO's coefficients span more than 2^24 (float32's
 #: mantissa on the QPU and in the batched annealer) and a step stops being representable.
 MAX_BITS = 24
@@ -28,10 +30,7 @@ LAYOUTS = ("signed", "midrise")
 
 
 def check_head_bits(bits) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)) or not 1 <= bits <= MAX_BITS:
-        raise ValueError(f"bits={bits!r} is not supported: use an integer number of bits per weight from 1 to "
-                         f"{MAX_BITS}")
-    return int(bits)
+    return check_bits(bits, MAX_BITS)
 
 
 @dataclass(frozen=True)

@@ -86,7 +86,7 @@ class QuantConfig(Config):
         from annealq.ptq.methods import method_names
 
         check_bits(self.bits)
-        check_bits(self.bias_bits, "bias_bits")
+        check_bits(self.bias_bits, what="bias_bits")
         check_choice("method", self.method, method_names())
         check_choice("scale", self.scale, SCALE_METHODS)
         check_choice("levels", self.levels, LEVELS)

@@ -101,7 +101,8 @@ def quantize(model: nn.Module, calibration, config=QuantConfig(), **kwargs):
 
 @register_workflow("ptq", "annealq.quantize", QuantConfig, row_key=("method", "bits"), columns=(
     Column("method"), Column("bits"), Column("accuracy", kind="percent"), Column("output_error", kind="number"),
-    Column("recon_error", kind="number"), Column("seconds", kind="seconds")))
+    Column("recon_error", kind="number"), Column("seconds", kind="seconds")),
+    scorer="annealq.ptq.decoded:decoded_accuracy")
 def quantize_model(model: nn.Module, calibration, config: QuantConfig = QuantConfig(), *,
              progress: Callable[[str, int], None] | None = None, journal=None, executor=None) -> QuantizationResult:
     """Quantize every ``nn.Linear``, ``nn.Conv1d`` and ``nn.Conv2d`` of ``model`` (left untouched) in call order.

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from annealq.formulations.qnn import ACTIVATIONS, LOSSES, check_activation, check_loss, check_pieces
+from annealq.formulations.grids import check_bits
+from annealq.formulations.splines import ACTIVATIONS, LOSSES, check_activation, check_loss, check_pieces
 from annealq.samplers.config import Config, SolverConfig, check_choice, check_count, check_seed
 
 METHODS = ("qcgd", "penalty")
 INITS = ("random", "float")
 
 
-def check_bits(bits) -> int:
-    if isinstance(bits, bool) or not isinstance(bits, int) or bits < 1:
-        raise ValueError(f"bits must be an integer >= 1, got {bits!r}")
+def check_qnn_bits(bits) -> int:
+    check_bits(bits)
     if bits != 1:
         raise ValueError(f"bits={bits} is not supported by QCBO training yet: use bits=1 (binary weights "
                          f"{{-s, +s}} with one scale per layer)")
@@ -77,7 +77,7 @@ class QNNConfig(Config):
 
     def __post_init__(self):
         check_count("hidden", self.hidden)
-        check_bits(self.bits)
+        check_qnn_bits(self.bits)
         check_pieces(self.pieces)
         check_pieces(self.loss_pieces, "loss_pieces")
         check_activation(self.activation)

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from annealq.formulations.qnn import ACTIVATIONS, LOSSES
+from annealq.formulations.splines import ACTIVATIONS, LOSSES
 
 
 def input_levels(x, *, image_shape, pool: int, levels: int) -> np.ndarray:

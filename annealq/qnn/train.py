@@ -23,7 +23,8 @@ from typing import Callable
 
 import numpy as np
 
-from annealq.formulations.qnn import activation_spline, fip_interval, hidden_block, output_block
+from annealq.formulations.qnn import hidden_block, output_block
+from annealq.formulations.splines import activation_spline, fip_interval
 from annealq.qnn.config import QNNConfig
 from annealq.qnn.network import BinaryMLP, input_levels, layer_scales
 from annealq.qnn.solvers import Solution, checked, conditional_gradient, penalty_solve, progressive_hedging

@@ -18,8 +18,8 @@ larger ones (:class:`Budget`), and both sides are scored the same way:
   per read; ``inf`` when no read succeeded, ``t_read`` when ``p >= 0.99``;
 * chain-break statistics of the route (chain strength, mean and max fraction of broken
   chains, fraction of reads with a broken chain, chain lengths, qubits, calls);
-* for PTQ runs, the test accuracy of the model decoded from each side
-  (:func:`annealq.studies.decoded.decoded_accuracy`).
+* for workflows that declare a scorer (PTQ), the test accuracy of the model decoded from each
+  side (:func:`annealq.ptq.decoded.decoded_accuracy`).
 
 Energies are each neuron's reconstruction error (the QUBO's offset included), so layer and
 run figures are sums over neurons; ``tts99`` of a layer is the median over its neurons.
@@ -52,13 +52,10 @@ from typing import Callable
 
 import numpy as np
 
-from annealq.nn.modules import linear_layers
-from annealq.ptq.config import QuantConfig
 from annealq.records import Journal, JournalError
 from annealq.samplers.router import route_kind
 from annealq.samplers.router import sampler as make_sampler
 from annealq.samplers.roles import accepted
-from annealq.studies.decoded import decoded_accuracy, run_model
 from annealq.report.tables import finite, write_csv, write_json
 
 #: Sweeps of a recorded answer whose route was sent none (dwave-samplers' default).
@@ -327,9 +324,9 @@ def _records(run_dir: Path) -> tuple[Journal, list[dict]]:
 
 
 def _label(config) -> str:
-    if isinstance(config, QuantConfig):
-        return f"int{config.bits} {config.route}"
-    return f"{type(config).__name__} {getattr(config, 'solver', config).route}"
+    """A run config's label: its kind, its bits where it has them, its route."""
+    bits = f" int{config.bits}" if isinstance(getattr(config, "bits", None), int) else ""
+    return f"{type(config).__name__}{bits} {getattr(config, 'solver', config).route}"
 
 
 def _recorded_budgets(journal: Journal, records: list[dict]) -> tuple[int, int]:
@@ -373,21 +370,29 @@ def compare_run(run_dir, *, budgets=DEFAULT_BUDGETS, tolerance: float = 1e-6, ac
         row.update(compare_neuron(journal, record, budgets, tolerance))
         report.neurons.append(row)
         tick("re-solve", done, len(records))
-    source, note = None, "not measured (accuracy=False)"
-    if accuracy:
-        try:
-            source = run_model(run_dir, model, data)
-            note = ("no run.json in the run folder and no model given: pass model and data to compare_run to "
-                    "measure the decoded models' accuracy")
-        except FileNotFoundError as err:  # the run's dataset is not on this machine
-            note = f"the run's dataset could not be loaded here: {err}"
     for key, config in configs.items():
-        _summarize_config(report, journal, records, key, config, budgets, source, note, tick)
+        workflow = next(r["workflow"] for r in records if r["config_key"] == key)
+        scorer = _scorer(workflow) if accuracy else None
+        _summarize_config(report, journal, records, key, config, budgets, scorer, accuracy, tick,
+                          dict(run_dir=run_dir, model=model, data=data))
     return report
 
 
+def _scorer(workflow: str):
+    """The workflow's decoded-accuracy scorer (declared with the workflow), or None."""
+    from importlib import import_module
+
+    from annealq.workflows import workflows
+
+    declared = workflows().get(workflow)
+    if declared is None or declared.scorer is None:
+        return None
+    module, _, name = declared.scorer.partition(":")
+    return getattr(import_module(module), name)
+
+
 def _summarize_config(report: Comparison, journal: Journal, records: list[dict], key: str, config, budgets,
-                      source, note: str, tick) -> None:
+                      scorer, accuracy: bool, tick, source: dict) -> None:
     rows = [r for r in report.neurons if r["config_key"] == key]
     head = {"config": _label(config), "config_key": key}
     for layer in dict.fromkeys(r["layer"] for r in rows):
@@ -400,20 +405,14 @@ def _summarize_config(report: Comparison, journal: Journal, records: list[dict],
             "num_reads": reads, "num_sweeps": sweeps, "neurons": len(rows), "float_accuracy": None,
             "accuracy_note": None}
     scores = {}
-    if not isinstance(config, QuantConfig):
+    if not accuracy:
+        info["accuracy_note"] = "not measured (accuracy=False)"
+    elif scorer is None:
         info["accuracy_note"] = "decoded accuracy is measured for PTQ runs; this workflow reports its own"
-    elif source is None:
-        info["accuracy_note"] = note
     else:
         sa_budgets = {b.name: b.apply(reads, sweeps) for b in budgets}
-        total = sum(layer.out_features for _, layer in linear_layers(source[0])) * len(budgets)
-        count = [0]
-
-        def step():
-            count[0] += 1
-            tick(f"accuracy {info['config']}", count[0], total)
-
-        scores = decoded_accuracy(journal, config, *source, sa_budgets, progress=step)
+        scores = scorer(journal, config, sa_budgets, progress=lambda done, total: tick(
+            f"accuracy {info['config']}", done, total), **source)
         info["float_accuracy"], info["accuracy_note"] = scores["float"], scores["note"]
     report.configs.append(info)
     for s in report.solvers:

@@ -14,7 +14,7 @@ Example:
     >>> model = torch.nn.Sequential(torch.nn.Linear(64, 3), torch.nn.ReLU(), torch.nn.Linear(3, 10))
     >>> journal, config = Journal(tempfile.mkdtemp()), annealq.QuantConfig(bits=4, num_reads=2, num_sweeps=50)
     >>> _ = annealq.quantize(model, data.x_train[:64], config, journal=journal)
-    >>> scores = decoded_accuracy(journal, config, model, data, data.x_train[:64], {"sa": (2, 50)})
+    >>> scores = decoded_accuracy(journal, config, {"sa": (2, 50)}, model=model, data=data)
     >>> scores["note"], sorted(scores["qpu"])
     (None, ['accuracy', 'recon_error'])
 """
@@ -23,6 +23,8 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
+
+import torch
 from typing import Callable
 
 from annealq.compile.bqm import row_hashes
@@ -31,12 +33,6 @@ from annealq.records import Journal
 
 #: Calibration samples of a run whose run.json does not say (``annealq quantize``'s default).
 DEFAULT_CALIBRATION_SIZE = 256
-
-
-def run_info(run_dir) -> dict:
-    """``RUN_DIR/run.json`` (what ``annealq quantize`` ran), or ``{}`` for a run stored through the API."""
-    path = Path(run_dir) / "run.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
 
 
 def run_model(run_dir, model=None, data=None):
@@ -49,14 +45,14 @@ def run_model(run_dir, model=None, data=None):
     from annealq.data import load_dataset
     from annealq.nn.models import pretrained_mlp
 
-    info = run_info(run_dir)
+    path = Path(run_dir) / "run.json"
+    settings = json.loads(path.read_text()).get("settings", {}) if path.is_file() else {}
     if model is None:
-        if "dataset" not in info:
+        if settings.get("model") != "reference-mlp":
             return None
-        seed = info.get("seed", 0)
-        data = load_dataset(info["dataset"], info.get("data_root"), seed=seed)
-        model = pretrained_mlp(data, info.get("model_sizes"), seed=seed)
-    return model, data, data.x_train[:info.get("calibration_size", DEFAULT_CALIBRATION_SIZE)]
+        data = load_dataset(settings["dataset"], settings.get("data_root"), seed=settings["seed"])
+        model = pretrained_mlp(data, settings["model_sizes"], seed=settings["seed"])
+    return model, data, data.x_train[:settings.get("calibration_size", DEFAULT_CALIBRATION_SIZE)]
 
 
 class _Recorded:
@@ -90,9 +86,8 @@ class _Recorded:
         self.solved_again += 1
 
 
-def decoded_accuracy(journal: Journal, config: QuantConfig, model, data, calibration,
-                     sa_budgets: dict[str, tuple[int, int]],
-                     progress: Callable[[], None] | None = None) -> dict:
+def decoded_accuracy(journal: Journal, config: QuantConfig, sa_budgets: dict[str, tuple[int, int]], *,
+                     run_dir=None, model=None, data=None, progress: Callable[[int, int], None] | None = None) -> dict:
     """Test accuracy and summed reconstruction error of the model decoded from each side.
 
     ``qpu``: the run's own model rebuilt from its records under ``config``.  Each entry of
@@ -105,13 +100,32 @@ def decoded_accuracy(journal: Journal, config: QuantConfig, model, data, calibra
 
     Returns ``{"float": accuracy, "qpu": {...}, name: {...}, "note": str | None}``, each
     side ``{"accuracy", "recon_error"}``; ``note`` says why the ``qpu`` figures are None
-    (records missing, or of another model or data).  ``progress()`` is called per SA neuron.
+    (records missing, or of another model or data).  The model and data are ``model`` and
+    ``data`` (the calibration set: the run's calibration size of training samples), else those
+    ``run_dir/run.json`` names.  ``progress(done, total)`` is called per SA neuron.
     """
     from annealq.nn.models import accuracy
     from annealq.ptq.pipeline import quantize
 
-    out = {"float": accuracy(model, data.x_test, data.y_test), "note": None,
-           "qpu": {"accuracy": None, "recon_error": None}}
+    out = {"float": None, "note": None, "qpu": {"accuracy": None, "recon_error": None}}
+    try:
+        source = run_model(run_dir, model, data)
+    except FileNotFoundError as err:  # the run's dataset is not on this machine
+        return {**out, "note": f"the run's dataset could not be loaded here: {err}"}
+    if source is None:
+        return {**out, "note": "run.json names no reference model and no model was given: pass model and data to "
+                               "compare_run to measure the decoded models' accuracy"}
+    model, data, calibration = source
+    out["float"] = accuracy(model, data.x_test, data.y_test)
+    total = sum(getattr(m, "out_features", 0) or getattr(m, "out_channels", 0) for m in model.modules()
+                if isinstance(m, (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d))) * len(sa_budgets)
+    done = [0]
+
+    def tick(layer, count):
+        done[0] += 1
+        if progress:
+            progress(done[0], total)
+
     recorded = _Recorded(journal, config)
     rebuilt = quantize(model, calibration, dataclasses.replace(config, route="steepest"), journal=recorded)
     if recorded.solved_again:
@@ -121,7 +135,6 @@ def decoded_accuracy(journal: Journal, config: QuantConfig, model, data, calibra
     else:
         out["qpu"] = {"accuracy": accuracy(rebuilt.model, data.x_test, data.y_test),
                       "recon_error": rebuilt.recon_error}
-    tick = (lambda layer, done: progress()) if progress else None
     for name, (reads, sweeps) in sa_budgets.items():
         result = quantize(model, calibration, dataclasses.replace(config, route="sa", num_reads=reads,
                                                                   num_sweeps=sweeps), progress=tick)
