@@ -80,7 +80,7 @@ class Workflow:
 
 _WORKFLOWS: dict[str, Workflow] = {}
 #: the modules whose import registers the four workflows
-MODULES = ("annealq.ptq.pipeline", "annealq.head.classifier", "annealq.prune.pipeline", "annealq.qnn.train")
+MODULES = ("annealq.ptq.pipeline", "annealq.head.classifier", "annealq.prune.pipeline", "annealq.qnn.training")
 
 
 def _load() -> None:

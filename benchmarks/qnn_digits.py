@@ -37,7 +37,7 @@ from annealq.data import load_dataset
 from annealq.formulations.splines import activation_spline, fip_interval
 from annealq.qnn import QNNConfig
 from annealq.qnn.report import compare, plot_qnn, table
-from annealq.qnn.train import prepare
+from annealq.qnn.training import prepare
 from annealq.samplers import SolverConfig
 
 RESULTS = Path(__file__).parent / "results"

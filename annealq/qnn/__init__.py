@@ -20,7 +20,7 @@ __getattr__, __all__ = exports(__name__, {
     "penalty_solve": "annealq.qnn.solvers",
     "progressive_hedging": "annealq.qnn.solvers",
     "toy_dataset": "annealq.qnn.toy",
-    "QNNResult": "annealq.qnn.train",
-    "train": "annealq.qnn.train",
-    "train_qnn": "annealq.qnn.train",
+    "QNNResult": "annealq.qnn.training",
+    "train": "annealq.qnn.training",
+    "train_qnn": "annealq.qnn.training",
 })

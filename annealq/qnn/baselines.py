@@ -10,7 +10,7 @@
 Example:
     >>> import numpy as np
     >>> from annealq.qnn.toy import toy_dataset
-    >>> from annealq.qnn.train import prepare
+    >>> from annealq.qnn.training import prepare
     >>> from annealq.qnn import QNNConfig
     >>> x, y, _, _ = prepare(toy_dataset(), QNNConfig(pool=0))
     >>> net = ste_network(x, y, classes=2, hidden=2, s1=1.0, s2=1.0, activation="relu", loss="squared", levels=3,

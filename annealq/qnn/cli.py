@@ -96,7 +96,7 @@ def _price(data, config, methods, params):
     from dataclasses import replace
 
     from annealq.harness.dryrun import format_prices, price, profiles_for
-    from annealq.qnn.train import train
+    from annealq.qnn.training import train
 
     def run(priced, journal):
         for m in methods:

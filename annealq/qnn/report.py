@@ -26,7 +26,7 @@ from annealq.formulations.qnn import bits_per_weight
 from annealq.qnn.baselines import float_network, ptq_network, ste_network, torch_accuracy, torch_loss
 from annealq.qnn.config import QNNConfig
 from annealq.qnn.network import layer_scales
-from annealq.qnn.train import prepare, train
+from annealq.qnn.training import prepare, train
 from annealq.report.figures import save_figure
 from annealq.report.tables import table as format_rows
 

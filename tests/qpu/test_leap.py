@@ -10,7 +10,7 @@ import torch
 import annealq
 from annealq.doctor import doctor
 from annealq.records import Journal
-from annealq.ptq.dryrun import dry_run
+from annealq.harness.dryrun import price
 from annealq.studies.compare import compare_run
 
 
@@ -42,13 +42,14 @@ def test_doctor_reaches_leap():
 def test_quantize_on_the_qpu(tmp_path, route):
     model, calib = tiny_model()
     config = annealq.QuantConfig(bits=2, route=route, num_reads=50)
-    planned = dry_run(model, config, profile=annealq.sampler(route).profile)
+    planned = price(lambda solver, journal: annealq.quantize(model, calib, config.__class__(
+        bits=2, route=solver.route, num_reads=50), journal=journal), config.solver, ["Advantage_system4.1"])
     result = annealq.quantize(model, calib, config, journal=Journal(tmp_path))
     rtn = annealq.quantize(model, calib, annealq.QuantConfig(bits=2, method="rtn"))
     assert result.recon_error <= rtn.recon_error + 1e-9
     rows = Journal(tmp_path, read_only=True).records()
     assert len(rows) == 2 and all(r["qpu_access_time"] > 0 and r["physical_qubits"] > 0 for r in rows)
-    assert len({r["call_id"] for r in rows}) == planned[0]["qpu_calls"]
+    assert len({r["call_id"] for r in rows}) == round(sum(r["calls"] for r in planned["Advantage_system4.1"]))
     report = compare_run(tmp_path, accuracy=False)  # offline: SA on the recorded QPU problems
     assert len(report.neurons) == 2
     no_token_in(tmp_path, leap_token())
