@@ -57,7 +57,14 @@ class _Group(click.Group):
         except Exception as err:
             if ctx.meta.get(DEBUG) or not isinstance(err, _expected_errors()):
                 raise
-            raise click.ClickException(" ".join(str(err).split()) or type(err).__name__) from err
+            kind = _BadInput if isinstance(err, (ValueError, TypeError)) else click.ClickException
+            raise kind(" ".join(str(err).split()) or type(err).__name__) from err
+
+
+class _BadInput(click.ClickException):
+    """A value the user gave is wrong (exit code 2, as click's own usage errors)."""
+
+    exit_code = 2
 
 
 @click.group(cls=_Group)

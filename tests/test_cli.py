@@ -4,6 +4,7 @@ import json
 from click.testing import CliRunner
 
 from annealq.cli import main
+from conftest import report_rows
 
 
 def test_quantize_writes_report_and_plot(tmp_path, monkeypatch):
@@ -12,7 +13,7 @@ def test_quantize_writes_report_and_plot(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["quantize", "--bits", "4,2", "--methods", "rtn,qubo", "--num-reads", "2",
                                        "--num-sweeps", "100", "--calibration-size", "64", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    rows = json.loads((out / "report.json").read_text())
+    rows = report_rows(out)
     assert {(r["method"], r["bits"]) for r in rows} == {("float", 32), ("rtn", 4), ("rtn", 2), ("qubo", 4), ("qubo", 2)}
     for r in rows:
         assert {"method", "bits", "accuracy", "recon_error", "layer_errors", "seconds"} <= set(r)
@@ -36,23 +37,9 @@ def no_token(monkeypatch, tmp_path):
     monkeypatch.setenv("DWAVE_CONFIG_FILE", str(config))
 
 
-def test_dry_run_prints_qpu_time_and_submits_nothing(tmp_path, monkeypatch):
-    import dwave.system
-
-    no_token(monkeypatch, tmp_path)
-
-    def refuse(*args, **kwargs):
-        raise AssertionError("a dry run contacted Leap")
-
-    monkeypatch.setattr(dwave.system.DWaveSampler, "__init__", refuse)
-    out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["quantize", "--route", "qpu", "--dry-run", "--bits", "4,1",
-                                       "--profile", "Advantage2_system1", "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert result.output.count("est. QPU time") == 2 and "Advantage2_system1" in result.output
-    assert "nothing submitted" in result.output and not out.exists()
-    bad = CliRunner().invoke(main, ["quantize", "--dry-run", "--profile", "Advantage9"])
-    assert bad.exit_code == 2 and "Advantage9" in bad.output
+def test_dry_run_refuses_an_unknown_profile_before_anything(tmp_path):
+    bad = CliRunner().invoke(main, ["quantize", "--dry-run", "--profile", "Advantage9", "--out", str(tmp_path / "r")])
+    assert bad.exit_code == 2 and "Advantage9" in bad.output and not (tmp_path / "r").exists()
 
 
 def test_quantize_records_every_neuron_and_resumes(tmp_path, monkeypatch):
@@ -62,15 +49,16 @@ def test_quantize_records_every_neuron_and_resumes(tmp_path, monkeypatch):
             "--calibration-size", "32", "--out", str(out)]
     first = CliRunner().invoke(main, args)
     assert first.exit_code == 0, first.output
-    run = json.loads((out / "run.json").read_text())
-    assert run["model_sizes"] == [64, 128, 64, 10] and run["bits"] == [2] and run["calibration_size"] == 32
+    run = json.loads((out / "run.json").read_text())["settings"]
+    assert run["model_sizes"] == [64, 128, 64, 10] and run["calibration_size"] == 32 and "bits" not in run
     from annealq.records import Journal
 
     assert len(Journal(out, read_only=True).records()) == 128 + 64 + 10
-    before = json.loads((out / "report.json").read_text())[1]
+    before = report_rows(out)[1]
     again = CliRunner().invoke(main, args)
-    assert again.exit_code == 0 and "resuming" in again.output and "202 neuron answers" in again.output
-    after = json.loads((out / "report.json").read_text())[1]
+    assert again.exit_code == 0 and "resuming" in again.output and "202 answers recorded" in again.output
+    assert "0 neuron QUBOs solved, 202 reused" in again.output
+    after = report_rows(out)[1]
     assert after["recon_error"] == before["recon_error"] and after["accuracy"] == before["accuracy"]
     assert all(layer["info"]["resumed_neurons"] == layer["out_features"] for layer in after["layers"])
 

@@ -1,6 +1,5 @@
 """The K-bit head trained by iterated per-class QUBOs (annealq.head)."""
 import itertools
-import json
 import warnings
 
 import dimod
@@ -17,6 +16,7 @@ from annealq.head.grid import FixedPointGrid
 from annealq.head.surrogate import augment, class_problems, curvature, gradient, loss
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
+from conftest import report_rows
 
 
 def _data(n=40, d=2, classes=3, seed=0):
@@ -164,20 +164,24 @@ def test_random_conv_features_any_image_and_seeded():
 
 def test_train_head_cli_writes_report_and_plot(tmp_path, small_profile):
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["train-head", "--bits", "1,3", "--filters", "1", "--pool", "8",
-                                       "--iterations", "2", "--route", "steepest", "--sgd-epochs", "2",
-                                       "--profiles", small_profile, "--out", str(out)])
+    args = ["train-head", "--bits", "1,3", "--filters", "1", "--pool", "8", "--iterations", "2", "--route",
+            "steepest", "--sgd-epochs", "2", "--out", str(out)]
+    result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
-    report = json.loads((out / "report.json").read_text())
-    methods = {(r["method"], r["bits"]) for r in report["rows"]}
+    rows = report_rows(out)
+    methods = {(r["method"], r["bits"]) for r in rows}
     quantized = ("qubo", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
     assert methods == {("lbfgs", None), ("sgd", None)} | {(m, k) for m in quantized for k in (1, 3)}
-    for r in report["rows"]:
+    for r in rows:
         assert {"method", "bits", "accuracy", "train_loss", "iterations", "variables_per_class", "seconds"} <= set(r)
-    assert [(p["variables_per_class"], p["couplers_per_class"], p["qpu_calls"]) for p in report["pricing"]] == \
-        [(2, 1, 10), (6, 15, 10)]  # d = 1 feature + bias, 10 classes: one call each when it fits
     assert (out / "accuracy.png").stat().st_size > 0
     assert "lbfgs-ptq" in result.output
+    priced = CliRunner().invoke(main, [*args[:-2], "--dry-run", "--profile", small_profile])
+    assert priced.exit_code == 0, priced.output
+    lines = [line.split() for line in priced.output.splitlines() if line.startswith("bits=")]
+    # d = 1 feature + bias, 10 classes: per iteration one problem a class of 2 K variables
+    assert {(line[0], int(line[3])) for line in lines} == {("bits=1", 2), ("bits=3", 6)}
+    assert all(int(line[2]) == 10 for line in lines)
 
 
 def test_train_head_cli_names_missing_dataset_files(tmp_path):

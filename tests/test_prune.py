@@ -18,6 +18,7 @@ from annealq.prune.scores import unit_scores
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
 from annealq.samplers.router import register_route
+from conftest import report_rows
 
 
 def instance(n, seed, ties=False):
@@ -277,7 +278,6 @@ def test_bad_input_gets_a_clear_error():
 
 
 def test_cli_writes_the_table_report_and_plot(tmp_path):
-    import json
 
     from click.testing import CliRunner
 
@@ -287,7 +287,7 @@ def test_cli_writes_the_table_report_and_plot(tmp_path):
     result = CliRunner().invoke(main, ["prune", "--task", "digits", "--methods", "l1,random", "--sparsities", "0.5",
                                        "--out", str(out)])
     assert result.exit_code == 0, result.output
-    rows = json.loads((out / "report.json").read_text())["rows"]
+    rows = report_rows(out)
     assert [r["method"] for r in rows] == ["l1", "random"]
     assert {"method", "sparsity", "task", "metric", "value", "kept", "seconds"} <= set(rows[0])
     assert (out / "metric_vs_sparsity.png").stat().st_size > 0 and "random" in result.output

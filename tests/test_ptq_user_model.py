@@ -1,5 +1,4 @@
 """The user's model from files: torch.export / TorchScript round trips through the CLI, pickles refused, bad input."""
-import json
 
 import numpy as np
 import pytest
@@ -10,6 +9,7 @@ from torch import nn
 from annealq.cli import main
 from annealq.ptq import QuantConfig, quantize
 from annealq.ptq.user_model import UserModelError, load_data, load_model
+from conftest import report_rows
 
 
 class Payload:
@@ -46,7 +46,7 @@ def test_model_file_round_trips_through_the_cli(files, name):
     result = run("--model", folder / name, "--calibration", folder / "cal.npz", "--eval", folder / "eval.pt",
                  "--bits", "2", "--methods", "rtn,qubo", "--route", "steepest", "--out", out)
     assert result.exit_code == 0, result.output
-    rows = json.loads((out / "report.json").read_text())
+    rows = report_rows(out)
     assert [(r["method"], r["bits"]) for r in rows] == [("float", 32), ("rtn", 2), ("qubo", 2)]
     assert (out / "ptq.png").exists() and (out / "journal.sqlite").exists()
     # the saved file is the same format and computes what the pipeline's quantized model computes
@@ -61,8 +61,26 @@ def test_model_file_round_trips_through_the_cli(files, name):
     if name.endswith(".pt2"):
         again = run("--model", folder / name, "--calibration", folder / "cal.npz", "--eval", folder / "eval.pt",
                     "--bits", "2", "--methods", "qubo", "--route", "steepest", "--out", out)
-        assert "resuming" in again.output and json.loads((out / "report.json").read_text())[1]["recon_error"] == \
-            pytest.approx(rows[2]["recon_error"])
+        qubo = next(r for r in report_rows(out) if r["method"] == "qubo")
+        assert "resuming" in again.output and qubo["recon_error"] == pytest.approx(rows[2]["recon_error"])
+
+
+def test_dry_run_prices_every_layer_on_each_profile_and_submits_nothing(files, monkeypatch):
+    import dwave.system
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a dry run contacted Leap")
+
+    monkeypatch.setattr(dwave.system.DWaveSampler, "__init__", refuse)
+    monkeypatch.delenv("DWAVE_API_TOKEN", raising=False)
+    folder, _, _ = files
+    out = folder / "priced"
+    result = run("--model", folder / "net.pt2", "--calibration", folder / "cal.npz", "--route", "qpu", "--dry-run",
+                 "--bits", "4,1", "--profile", "Advantage2_system1,Advantage_system4.1", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("est. QPU s") == 2 and "Advantage2_system1" in result.output  # a table a profile
+    assert "bits=4" in result.output and "bits=1" in result.output and "refit" in result.output
+    assert "nothing sent" in result.output and not out.exists()
 
 
 def test_without_labels_the_output_error_is_reported(files):
@@ -70,7 +88,7 @@ def test_without_labels_the_output_error_is_reported(files):
     result = run("--model", folder / "net.pt2", "--calibration", folder / "unlabelled.npy", "--bits", "3",
                  "--methods", "gptq", "--out", folder / "run")
     assert result.exit_code == 0, result.output
-    rows = json.loads((folder / "run" / "report.json").read_text())
+    rows = report_rows(folder / "run")
     assert rows[1]["accuracy"] is None and rows[1]["output_error"] > 0  # JSON has no NaN: null
     assert not (folder / "run" / "ptq.png").exists()
 

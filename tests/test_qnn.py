@@ -18,6 +18,7 @@ from annealq.qnn.network import BinaryMLP
 from annealq.qnn.report import compare
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
+from conftest import report_rows
 
 X_TINY = np.array([[1, 0], [1, 1]])
 Y_TINY = np.array([0, 1])
@@ -260,10 +261,8 @@ def test_cli_writes_the_report(tmp_path):
                                            "--batch", "4", "--inner", "1", "--methods", "qcgd,float", "--epochs", "20",
                                            "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    import json
 
-    report = json.loads((tmp_path / "report.json").read_text())
-    assert [r["method"] for r in report["rows"]] == ["qcgd", "float"]
+    assert [r["method"] for r in report_rows(tmp_path)] == ["qcgd", "float"]
     assert (tmp_path / "qnn_accuracy.png").exists()
     bad = CliRunner().invoke(main, ["train-qnn", "--pieces", "0", "--out", str(tmp_path / "x")])
     assert bad.exit_code != 0 and "pieces must be an integer >= 1" in bad.output

@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from annealq.cli import main
 from annealq.records import Journal
+from conftest import report_rows
 
 ARGS = ["quantize", "--bits", "2", "--methods", "qubo", "--num-reads", "2", "--num-sweeps", "50",
         "--calibration-size", "32"]
@@ -106,7 +107,7 @@ def test_reports_of_other_settings_in_one_folder_are_kept(tmp_path):
     out = tmp_path / "run"
     assert run(*ARGS, out=out).exit_code == 0
     assert run(*[a if a != "2" else "3" for a in ARGS[:3]], *ARGS[3:], out=out).exit_code == 0
-    rows = json.loads((out / "report.json").read_text())
+    rows = report_rows(out)
     assert sorted({r["bits"] for r in rows if r["method"] == "qubo"}) == [2, 3]
 
 

@@ -18,6 +18,8 @@ import sys
 import time
 from pathlib import Path
 
+import click
+
 from annealq.report import document
 from annealq.report.tables import write_json
 
@@ -35,6 +37,10 @@ class RunFolder:
 
         self.journal = Journal(self.path, keep_problems=self.keep_problems)  # creates the folder, takes the lock
         _remove_stale_temporaries(self.path)
+        recorded = len(self.journal.records(unique=True))
+        if recorded:
+            click.echo(f"resuming {self.path}: {recorded} answers recorded; a problem answered under the same "
+                       f"solver settings is reused, not sent again")
         write_json(self.path / "run.json", {"workflow": self.workflow, "settings": self.settings,
                                             "command": " ".join(["annealq", *sys.argv[1:]]),
                                             "annealq": _version(), "started": time.strftime("%Y-%m-%d %H:%M:%S")})
