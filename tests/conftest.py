@@ -6,12 +6,6 @@ import pytest
 from annealq.profiles import load_profile
 
 
-def report_rows(folder, workflow=None) -> list[dict]:
-    """The rows of every run in ``folder/report.json`` (of one workflow if given), in order."""
-    document = json.loads((folder / "report.json").read_text())
-    return [row for run in document["runs"] if workflow in (None, run["workflow"]) for row in run["rows"]]
-
-
 @pytest.fixture(scope="session")
 def small_profile(tmp_path_factory):
     """A Pegasus P4 profile with a few missing qubits, as a JSON file (fast to embed on)."""

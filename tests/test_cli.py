@@ -4,7 +4,7 @@ import json
 from click.testing import CliRunner
 
 from annealq.cli import main
-from conftest import report_rows
+from reports import report_rows
 
 
 def test_quantize_writes_report_and_plot(tmp_path, monkeypatch):

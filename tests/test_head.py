@@ -16,7 +16,7 @@ from annealq.head.grid import FixedPointGrid
 from annealq.head.surrogate import augment, class_problems, curvature, gradient, loss
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
-from conftest import report_rows
+from reports import report_rows
 
 
 def _data(n=40, d=2, classes=3, seed=0):

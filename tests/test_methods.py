@@ -27,11 +27,29 @@ def test_route_reaches_brute_force_optimum(bits, route):
         assert a.energy == pytest.approx(exact, rel=1e-9, abs=1e-9)
 
 
+class AllOnes(dimod.Sampler):
+    """A poor sampler: every read is the all-ones state."""
+
+    parameters, properties = {"num_reads": []}, {}
+
+    def sample(self, bqm, num_reads=1, **kwargs):
+        states = np.ones((num_reads, bqm.num_variables), dtype=np.int8)
+        return dimod.SampleSet.from_samples_bqm((states, list(bqm.variables)), bqm)
+
+
 def test_qubo_is_never_worse_than_its_warm_starts_per_neuron():
-    w, b, x = small_layer(11, n=8, f=12)
-    errs = {m: quantize_layer(w, b, x, QuantConfig(bits=2, method=m, route="steepest", num_reads=1)).energies
-            for m in ("rtn", "gptq", "qubo")}
-    assert np.all(errs["qubo"] <= errs["rtn"] + 1e-9)
+    from annealq.samplers.router import register_route, unregister_route
+
+    register_route("all-ones", lambda arg: AllOnes())
+    try:
+        w, b, x = small_layer(11, n=8, f=12)
+        errs = {m: quantize_layer(w, b, x, QuantConfig(bits=2, method=m, route="all-ones", num_reads=1)).energies
+                for m in ("rtn", "gptq", "qubo")}
+        no_warm = quantize_layer(w, b, x, QuantConfig(bits=2, route="all-ones", num_reads=1, warm_start=False))
+    finally:
+        unregister_route("all-ones")
+    assert np.all(errs["qubo"] <= np.minimum(errs["rtn"], errs["gptq"]) + 1e-9)
+    assert np.any(no_warm.energies > errs["qubo"] + 1e-9)  # the sampler alone is worse: the warm starts did it
     assert np.all(errs["qubo"] <= errs["gptq"] + 1e-9)
 
 

@@ -228,3 +228,43 @@ def test_a_verb_refuses_another_workflows_config():
         annealq.quantize(torch.nn.Linear(2, 2), torch.rand(4, 2), PruneConfig())
     with pytest.raises(TypeError, match="annealq.prune takes a PruneConfig, got a QuantConfig"):
         annealq.prune(torch.nn.Linear(2, 2), (torch.rand(4, 2), torch.zeros(4)), annealq.QuantConfig())
+
+
+# -- post-processing never re-sends a problem (the command line) -----------------------------------
+
+class Counting(dimod.Sampler):
+    """Simulated annealing that counts its calls."""
+
+    parameters = {"num_reads": [], "seed": []}
+    properties: dict = {}
+    calls = 0
+
+    def sample(self, bqm, **kwargs):
+        from dwave.samplers import SimulatedAnnealingSampler
+
+        Counting.calls += 1
+        return SimulatedAnnealingSampler().sample(bqm, num_sweeps=100, **kwargs)
+
+
+def test_fine_tuning_and_refinement_send_no_problem_again(tmp_path, request):
+    from click.testing import CliRunner
+
+    from annealq.cli import main
+
+    register_route("counting", lambda arg: Counting())
+    request.addfinalizer(lambda: unregister_route("counting"))
+    out = str(tmp_path / "run")
+
+    def prune(*args):
+        before = Counting.calls
+        result = CliRunner().invoke(main, ["prune", "--task", "digits", "--sparsities", "0.5", "--route", "counting",
+                                           "--num-reads", "2", "--refine-budget", "4", "--out", out, *args])
+        assert result.exit_code == 0, result.output
+        return Counting.calls - before
+
+    assert prune("--methods", "qubo", "--finetune", "0") > 0
+    assert prune("--methods", "qubo", "--finetune", "1") == 0
+    assert prune("--methods", "qubo,qubo-refined") == 0
+    rows = json.loads((tmp_path / "run" / "report.json").read_text())["runs"]
+    assert len(rows) == 1 and {(r["method"], r["finetune_epochs"]) for r in rows[0]["rows"]} == {
+        ("qubo", 0), ("qubo", 1), ("qubo-refined", 0)}

@@ -17,8 +17,8 @@ from annealq.prune.refine import refine
 from annealq.prune.scores import unit_scores
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
-from annealq.samplers.router import register_route
-from conftest import report_rows
+from annealq.samplers.router import register_route, unregister_route
+from reports import report_rows
 
 
 def instance(n, seed, ties=False):
@@ -58,11 +58,20 @@ def test_capacity_search_keeps_exactly_k_at_every_k(seed, ties):
         assert result.energy == pytest.approx(objective(s, sim, w, result.state))
 
 
-def test_capacity_search_on_an_annealer_route_with_ties():
-    s, sim, w = instance(12, 3, ties=True)
+def best_of_k(batch, k) -> float:
+    """The brute-force optimum of a one-row pruning QUBO over the states keeping exactly k units."""
+    m = batch.num_variables
+    states = np.array([[int(c) for c in np.binary_repr(i, m)] for i in range(2 ** m)])
+    states = states[states.sum(1) == k]
+    return float(batch.energies(states[None])[0].min())
+
+
+def test_capacity_search_on_an_annealer_route_reaches_the_k_optimum():
+    s, sim, w = instance(12, 3)
     batch = pruning_qubo(s, sim, w)
     for k in (1, 5, 11):
-        assert int(keep_exactly(batch, s, k, SolverConfig(route="sa", num_reads=4)).state.sum()) == k
+        result = keep_exactly(batch, s, k, SolverConfig(route="sa", num_reads=4))
+        assert int(result.state.sum()) == k and result.energy == pytest.approx(best_of_k(batch, k))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -106,9 +115,10 @@ def test_repair_flips_the_fewest_units_and_rejects_a_bad_k():
 
 def test_capacity_search_on_a_mock_qpu_route(small_profile):
     s, sim, w = instance(8, 6)
-    result = keep_exactly(pruning_qubo(s, sim, w), s, 3, SolverConfig(route=f"mock-qpu:{small_profile}", num_reads=5),
-                          steps=4)
-    assert int(result.state.sum()) == 3
+    batch = pruning_qubo(s, sim, w)
+    result = keep_exactly(batch, s, 3, SolverConfig(route=f"mock-qpu:{small_profile}", num_reads=5), steps=4)
+    assert int(result.state.sum()) == 3 and result.energy == pytest.approx(best_of_k(batch, 3))
+    assert result.history and all(h["kept"] >= 0 for h in result.history)
 
 
 # -- torch side ------------------------------------------------------------------------------
@@ -225,7 +235,7 @@ def test_prune_sends_k_hot_cqms_to_a_cqm_sampler():
     assert all(f["path"] == "cqm" and f["repaired_flips"] == 0 for f in result.layers.values())
 
 
-def test_an_interrupted_run_resumes_from_its_records_and_equals_an_uninterrupted_one(tmp_path):
+def test_an_interrupted_run_resumes_from_its_records_and_equals_an_uninterrupted_one(tmp_path, request):
     calls, fail_at = [], []
 
     class Counting(dimod.Sampler):
@@ -240,6 +250,7 @@ def test_an_interrupted_run_resumes_from_its_records_and_equals_an_uninterrupted
             return SimulatedAnnealingSampler().sample(bqm, **kw)
 
     register_route("counting-test", lambda arg: Counting())
+    request.addfinalizer(lambda: unregister_route("counting-test"))
     x, y = conv_data()
     model = trained_bn(conv_net(), x)
     config = PruneConfig(sparsity=0.3, rounds=2, solver=SolverConfig(route="counting-test", num_reads=3))

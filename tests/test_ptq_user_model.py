@@ -9,7 +9,7 @@ from torch import nn
 from annealq.cli import main
 from annealq.ptq import QuantConfig, quantize
 from annealq.ptq.user_model import UserModelError, load_data, load_model
-from conftest import report_rows
+from reports import report_rows
 
 
 class Payload:

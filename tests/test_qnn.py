@@ -18,7 +18,7 @@ from annealq.qnn.network import BinaryMLP
 from annealq.qnn.report import compare
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
-from conftest import report_rows
+from reports import report_rows
 
 X_TINY = np.array([[1, 0], [1, 1]])
 Y_TINY = np.array([0, 1])
@@ -168,7 +168,9 @@ def test_a_qpu_route_can_be_the_oracle():
     problem = output_block(h, Y_TINY, classes=2, scale=1.0, loss="squared_hinge", loss_pieces=2)
     found = conditional_gradient(problem, "mock-qpu:Advantage_system4.1", iterations=1,
                                  config=SolverConfig(num_reads=10))
-    assert found.feasible and found.oracle_calls == 1
+    assert found.oracle_calls == 1 and len(found.history) == 1
+    assert found.energy == pytest.approx(problem.energy(found.state))  # the objective of the state returned
+    assert found.energy >= brute_force(problem) - 1e-9 and found.raw_feasible in (0, 1)
 
 
 def test_every_trained_network_satisfies_its_constraints():

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 
 from annealq.cli import main
 from annealq.records import Journal
-from conftest import report_rows
+from reports import report_rows
 
 ARGS = ["quantize", "--bits", "2", "--methods", "qubo", "--num-reads", "2", "--num-sweeps", "50",
         "--calibration-size", "32"]
