@@ -57,12 +57,12 @@ class _Group(click.Group):
         except Exception as err:
             if ctx.meta.get(DEBUG) or not isinstance(err, _expected_errors()):
                 raise
-            kind = _BadInput if isinstance(err, (ValueError, TypeError)) else click.ClickException
+            kind = _BadInput if isinstance(err, (ValueError, TypeError, FileNotFoundError)) else click.ClickException
             raise kind(" ".join(str(err).split()) or type(err).__name__) from err
 
 
 class _BadInput(click.ClickException):
-    """A value the user gave is wrong (exit code 2, as click's own usage errors)."""
+    """A value or file the user named is wrong (exit code 2, as click's own usage errors)."""
 
     exit_code = 2
 

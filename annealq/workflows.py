@@ -125,4 +125,9 @@ def run(name: str, *args, **kwargs):
         except TypeError:
             hint = f"pass a {w.config_type.__name__}"
         raise TypeError(f"{w.verb} takes a {w.config_type.__name__}, got a {type(config).__name__}: {hint}")
-    return w.function(*args, **kwargs)
+    if "journal" not in kwargs:
+        return w.function(*args, **kwargs)
+    from annealq.records.journal import opened
+
+    with opened(kwargs.pop("journal")) as journal:  # a run folder path is opened for the run
+        return w.function(*args, journal=journal, **kwargs)

@@ -182,8 +182,9 @@ def test_compare_command(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         annealq.quantize(model, data.x_train[:64], config, journal=Journal(run))
-    (run / "run.json").write_text(json.dumps({"dataset": "digits", "data_root": None, "seed": 0,
-                                              "calibration_size": 64, "model_sizes": [64, 3, 10]}))
+    (run / "run.json").write_text(json.dumps({"workflow": "ptq", "settings": {
+        "model": "reference-mlp", "dataset": "digits", "data_root": None, "seed": 0, "calibration_size": 64,
+        "model_sizes": [64, 3, 10]}}))
     result = CliRunner().invoke(main, ["compare", str(run), "--reads-factor", "3"])
     assert result.exit_code == 0, result.output
     assert "sa_x3" in result.output and "float accuracy" in result.output

@@ -38,7 +38,7 @@ def test_journal_rows_are_skipped_and_on_answer_sees_the_rest(problem):
         def __init__(self):
             self.saved = []
 
-        def reusable(self, batch):
+        def reusable(self, batch, solver):
             return {i: a for i, a in enumerate(solve(problem, "exact")) if i in (0, 2)}
 
         def save(self, answer):

@@ -48,7 +48,7 @@ def brute_force(problem):
 def test_activation_spline_equals_the_activation_at_its_knots(activation):
     for pieces in (1, 2, 3, 5):
         s = activation_spline(activation, -7, 9, pieces, unit=0.3)
-        fn = annealq.formulations.qnn.ACTIVATIONS[activation]
+        fn = annealq.formulations.splines.ACTIVATIONS[activation]
         assert np.array_equal(s(s.knots), fn(0.3 * s.knots))
         assert np.all(s.knots == np.round(s.knots))  # integer knots: pre-activations are integers
     relu = activation_spline("relu", -8, 8, 2, unit=1.0)
@@ -216,7 +216,7 @@ def test_an_interrupted_run_resumes_bit_identical(tmp_path):
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match="pieces must be an integer >= 1"):
         QNNConfig(pieces=0)
-    with pytest.raises(ValueError, match="bits must be an integer >= 1"):
+    with pytest.raises(ValueError, match="bits=0 is not supported: use an integer from 1"):
         QNNConfig(bits=0)
     with pytest.raises(ValueError, match="bits=2 is not supported"):
         QNNConfig(bits=2)
@@ -267,4 +267,4 @@ def test_cli_writes_the_report(tmp_path):
     assert [r["method"] for r in report_rows(tmp_path)] == ["qcgd", "float"]
     assert (tmp_path / "qnn_accuracy.png").exists()
     bad = CliRunner().invoke(main, ["train-qnn", "--pieces", "0", "--out", str(tmp_path / "x")])
-    assert bad.exit_code != 0 and "pieces must be an integer >= 1" in bad.output
+    assert bad.exit_code == 2 and "--pieces" in bad.output and not (tmp_path / "x").exists()

@@ -60,20 +60,23 @@ def reference(tmp_path_factory):
     return out
 
 
-def test_a_rerun_with_other_inputs_replaces_every_record_and_says_so(reference, tmp_path):
+def test_a_rerun_with_other_inputs_solves_them_and_keeps_the_earlier_answers(reference, tmp_path):
     out = tmp_path / "run"
     assert run(*ARGS, out=out).exit_code == 0
     first = {r["sampleset_blob"] for r in Journal(out, read_only=True).records()}
     result = run(*[a if a != "32" else "16" for a in ARGS], out=out)  # another calibration set
     assert result.exit_code == 0, result.output
     assert "202 neuron QUBOs solved, 0 reused" in result.output
-    rows = Journal(out, read_only=True).records()
+    journal = Journal(out, read_only=True)
+    rows = journal.records(config=journal.records()[-1]["config_key"])
     assert len(rows) == 202 and not first & {r["sampleset_blob"] for r in rows}
     blobs_match_rows(out)
-    names = {r[c] for r in rows for c in ("sampleset_blob", "model_blob") if r[c]}
-    assert {p.name for p in (out / "blobs").iterdir()} == names  # the replaced answers' blobs are gone
-    again = run(*[a if a != "32" else "16" for a in ARGS], out=out)
-    assert "0 neuron QUBOs solved, 202 reused" in again.output
+    answers = journal.records(unique=True)
+    assert len(answers) == 404  # the first set's answers stay: they answer other problems
+    names = {r[c] for r in answers for c in ("sampleset_blob", "model_blob") if r[c]}
+    assert {p.name for p in (out / "blobs").iterdir()} == names  # and no blob is left without its answer
+    back = run(*ARGS, out=out)  # the first calibration set again: nothing is sent
+    assert "0 neuron QUBOs solved, 202 reused" in back.output
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "delete"])

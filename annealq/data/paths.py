@@ -91,7 +91,8 @@ def _not_found_message(
         "Looked in:",
         *(f"  {folder}  ({_folder_status(folder, names, suffixes)})" for folder in folders),
         f"Put all of them in one of these folders, e.g. {folders[0]}.",
-        f"Data root {root.path} is {root.origin}; pass root= or set ${DATA_ENV_VAR} to use another.",
+        f"Data root {root.path} is {root.origin}; use another with --data-root DIR on the command line, "
+        f"root= in Python, or ${DATA_ENV_VAR}.",
         f"The files are published at {source}",
     ]
     return "\n".join(lines)

@@ -59,8 +59,9 @@ class RunFolder:
 
 
 def _remove_stale_temporaries(folder: Path) -> None:
-    """Temporary files a killed run left (the lock is held: no live writer owns them)."""
-    for tmp in list(folder.glob("*.tmp")) + list((folder / "blobs").glob("*.tmp")):
+    """Temporary report files a killed run left (the lock is held: no live writer owns them; the
+    journal cleans its own blobs)."""
+    for tmp in folder.glob("*.tmp"):
         tmp.unlink(missing_ok=True)
 
 

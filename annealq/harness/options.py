@@ -68,6 +68,14 @@ def run_options(default_route: str = "sa", reads_help: str = "reads per problem"
     return decorate
 
 
+def dataset_options(f):
+    """``--dataset`` and ``--data-root``: digits, or a dataset read from a local folder."""
+    f = click.option("--data-root", type=click.Path(file_okay=False), default=None,
+                     help="folder holding the dataset files (standard formats: gzipped IDX, CIFAR batches)")(f)
+    return click.option("--dataset", default="digits", show_default=True,
+                        help="digits, or mnist, fashion-mnist, emnist, kmnist, cifar10 read from --data-root")(f)
+
+
 def solver_config(params: dict):
     """The :class:`~annealq.samplers.SolverConfig` of the common options (a bad value raises ValueError)."""
     from annealq.samplers.config import SolverConfig

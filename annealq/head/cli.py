@@ -3,15 +3,13 @@ from __future__ import annotations
 
 import click
 
-from annealq.harness.options import new_run_dir, numbers, run_options, settings, solver_config
+from annealq.harness.options import dataset_options, new_run_dir, numbers, run_options, settings, solver_config
 
 AXES = ("bits",)
 
 
 @click.command("train-head")
-@click.option("--dataset", default="digits", show_default=True,
-              help="digits, or mnist, fashion-mnist, emnist, kmnist, cifar10 read from --data-root")
-@click.option("--data-root", type=click.Path(file_okay=False), default=None, help="folder holding the dataset files")
+@dataset_options
 @click.option("--bits", default="1,2,3,4,5,6,8,10,15,20", show_default=True,
               help="comma-separated bits per weight (K)")
 @click.option("--filters", type=click.IntRange(min=1), default=16, show_default=True,

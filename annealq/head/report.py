@@ -14,7 +14,7 @@ from pathlib import Path
 from matplotlib.figure import Figure
 
 from annealq.head.study import METHODS
-from annealq.report.figures import save_figure
+from annealq.report.figures import bit_axis, fit_to_competitors, save_figure, series_style
 from annealq.report.tables import Column, pivot, text_table
 
 
@@ -42,18 +42,25 @@ def format_pricing(rows: list[dict]) -> str:
 
 
 def plot_accuracy(rows: list[dict], path, title: str = "") -> Path:
-    """Test accuracy against K, one line per method; float heads as horizontal lines."""
-    fig = Figure(figsize=(7, 4.5))
+    """Test accuracy against K, one line per method; float heads as horizontal lines; the axis
+    fitted to the methods that compete, the others named off scale."""
+    fig = Figure(figsize=(8, 4.6))
     ax = fig.subplots()
-    for i, method in enumerate(_methods(rows)):
-        pts = sorted((r["bits"], r["accuracy"]) for r in rows if r["method"] == method and r["bits"] is not None)
-        flat = [r["accuracy"] for r in rows if r["method"] == method and r["bits"] is None]
+    quantized = [r for r in rows if r["bits"] is not None]
+    methods = _methods(rows)
+    off = fit_to_competitors(ax, {m: [100 * r["accuracy"] for r in quantized if r["method"] == m]
+                                  for m in methods if any(r["method"] == m for r in quantized)})
+    for i, method in enumerate(methods):
+        pts = sorted((r["bits"], r["accuracy"]) for r in quantized if r["method"] == method)
+        style = series_style(i)
         if pts:
-            ax.plot(*zip(*[(k, 100 * a) for k, a in pts]), marker="o", label=method, color=f"C{i}")
-        for a in flat:
-            ax.axhline(100 * a, linestyle="--", color=f"C{i}", label=f"{method} (float)")
-    ax.set_xticks(sorted({r["bits"] for r in rows if r["bits"] is not None}))
-    ax.set(xlabel="bits per weight (K)", ylabel="test accuracy (%)", title=title or "Head accuracy against K")
+            ax.plot(*zip(*[(k, 100 * a) for k, a in pts]), label=method + (" (off scale)" if method in off else ""),
+                    **style)
+        for r in rows:
+            if r["method"] == method and r["bits"] is None:
+                ax.axhline(100 * r["accuracy"], linestyle=":", color=style["color"], label=f"{method} (float)")
+    bit_axis(ax, [r["bits"] for r in quantized], "bits per weight (K)")
+    ax.set(ylabel="test accuracy (%)", title=title or "Head accuracy against K")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return save_figure(fig, path)

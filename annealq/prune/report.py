@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from annealq.prune.config import PruneConfig
 from annealq.prune.pipeline import prune
 from annealq.prune.tasks import Task
-from annealq.report.figures import save_figure
+from annealq.report.figures import fit_to_competitors, save_figure, series_style
 from annealq.report.tables import Column, pivot, write_json
 
 
@@ -52,27 +52,33 @@ def format_table(rows: list[dict], dense: float | None = None) -> str:
     return "\n".join(out)
 
 
-def plot_metric(rows: list[dict], dense: float | None, path) -> Path:
-    """Metric against sparsity (%), one line per method (dashed: with fine-tuning); saved at ``path``."""
-    fig = Figure(figsize=(6.5, 4.2))
+def plot_metric(rows: list[dict], dense: float | None, path, title: str = "") -> Path:
+    """Metric against sparsity (%), one line per method (dashed: with fine-tuning); the axis fitted
+    to the competing methods, the others named off scale; saved at ``path``."""
+    fig = Figure(figsize=(7, 4.4))
     ax = fig.add_subplot()
     methods = list(dict.fromkeys(r["method"] for r in rows))
+    metric = rows[0]["metric"] if rows else "metric"
+    higher = metric.lower() != "mse"
+    off = fit_to_competitors(ax, {m: [r["value"] for r in rows if r["method"] == m] for m in methods}, higher)
     for epochs in sorted({r["finetune_epochs"] for r in rows}):
         for i, m in enumerate(methods):
             pts = sorted((100 * r["sparsity"], r["value"]) for r in rows
                          if r["method"] == m and r["finetune_epochs"] == epochs)
             if pts:
-                label = m if not epochs else f"{m} +ft{epochs}"
-                ax.plot(*zip(*pts), linestyle="-" if not epochs else "--", marker="osD^v<>px"[i % 9],
-                        color=f"C{i}", label=label, ms=4)
+                style = series_style(i)
+                if epochs:
+                    style["linestyle"] = "--"
+                label = (m if not epochs else f"{m} +ft{epochs}") + (" (off scale)" if m in off else "")
+                ax.plot(*zip(*pts), label=label, ms=4, **style)
     if dense is not None:
         ax.axhline(dense, color="k", lw=0.8, ls=":", label="dense")
-    metric = rows[0]["metric"] if rows else "metric"
+    ax.set_xticks(sorted({100 * r["sparsity"] for r in rows}))
     ax.set_xlabel("sparsity (% of units removed per layer)")
     ax.set_ylabel(f"{metric} (test){' [dB]' if metric.lower() == 'psnr' else ''}")
-    ax.set_title(rows[0]["task"] if rows else "")
-    ax.legend(fontsize=7, loc="best")
+    ax.set_title(title or (rows[0]["task"] if rows else ""))
     ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return save_figure(fig, path)
 
 

@@ -6,15 +6,13 @@ import dataclasses
 
 import click
 
-from annealq.harness.options import names, new_run_dir, numbers, run_options, settings, solver_config
+from annealq.harness.options import dataset_options, names, new_run_dir, numbers, run_options, settings, solver_config
 
 AXES = ("bits", "methods")
 
 
 @click.command("quantize")
-@click.option("--dataset", default="digits", show_default=True,
-              help="digits, or mnist, fashion-mnist, emnist, kmnist, cifar10 read from --data-root")
-@click.option("--data-root", type=click.Path(file_okay=False), default=None, help="folder holding the dataset files")
+@dataset_options
 @click.option("--bits", default="8,4,3,2,1", show_default=True, help="comma-separated weight bit-widths")
 @click.option("--methods", default="rtn,gptq,qubo", show_default=True, help="comma-separated: rtn, gptq, qubo")
 @click.option("--calibration-size", type=click.IntRange(min=1), default=256, show_default=True,

@@ -9,7 +9,7 @@ Example:
     >>> QuantConfig(bits=9)
     Traceback (most recent call last):
     ...
-    ValueError: bits=9 is not supported: use an integer from 1 (binary) to 8 (int8)
+    ValueError: bits=9 is not supported: use an integer from 1 (binary) to 8
 """
 from __future__ import annotations
 

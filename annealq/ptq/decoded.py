@@ -14,7 +14,8 @@ Example:
     >>> model = torch.nn.Sequential(torch.nn.Linear(64, 3), torch.nn.ReLU(), torch.nn.Linear(3, 10))
     >>> journal, config = Journal(tempfile.mkdtemp()), annealq.QuantConfig(bits=4, num_reads=2, num_sweeps=50)
     >>> _ = annealq.quantize(model, data.x_train[:64], config, journal=journal)
-    >>> scores = decoded_accuracy(journal, config, {"sa": (2, 50)}, model=model, data=data)
+    >>> scores = decoded_accuracy(journal, config, {"sa": (2, 50)}, model=model, data=data,
+    ...                           calibration=data.x_train[:64])
     >>> scores["note"], sorted(scores["qpu"])
     (None, ['accuracy', 'recon_error'])
 """
@@ -45,8 +46,8 @@ def run_model(run_dir, model=None, data=None):
     from annealq.data import load_dataset
     from annealq.nn.models import pretrained_mlp
 
-    path = Path(run_dir) / "run.json"
-    settings = json.loads(path.read_text()).get("settings", {}) if path.is_file() else {}
+    path = None if run_dir is None else Path(run_dir) / "run.json"
+    settings = json.loads(path.read_text()).get("settings", {}) if path and path.is_file() else {}
     if model is None:
         if settings.get("model") != "reference-mlp":
             return None
@@ -87,7 +88,8 @@ class _Recorded:
 
 
 def decoded_accuracy(journal: Journal, config: QuantConfig, sa_budgets: dict[str, tuple[int, int]], *,
-                     run_dir=None, model=None, data=None, progress: Callable[[int, int], None] | None = None) -> dict:
+                     run_dir=None, model=None, data=None, calibration=None,
+                     progress: Callable[[int, int], None] | None = None) -> dict:
     """Test accuracy and summed reconstruction error of the model decoded from each side.
 
     ``qpu``: the run's own model rebuilt from its records under ``config``.  Each entry of
@@ -101,8 +103,8 @@ def decoded_accuracy(journal: Journal, config: QuantConfig, sa_budgets: dict[str
     Returns ``{"float": accuracy, "qpu": {...}, name: {...}, "note": str | None}``, each
     side ``{"accuracy", "recon_error"}``; ``note`` says why the ``qpu`` figures are None
     (records missing, or of another model or data).  The model and data are ``model`` and
-    ``data`` (the calibration set: the run's calibration size of training samples), else those
-    ``run_dir/run.json`` names.  ``progress(done, total)`` is called per SA neuron.
+    ``data`` (the calibration set ``calibration``, else the run's calibration size of training
+    samples), else those ``run_dir/run.json`` names.  ``progress(done, total)`` is called per SA neuron.
     """
     from annealq.nn.models import accuracy
     from annealq.ptq.pipeline import quantize
@@ -115,7 +117,8 @@ def decoded_accuracy(journal: Journal, config: QuantConfig, sa_budgets: dict[str
     if source is None:
         return {**out, "note": "run.json names no reference model and no model was given: pass model and data to "
                                "compare_run to measure the decoded models' accuracy"}
-    model, data, calibration = source
+    model, data, default_calibration = source
+    calibration = default_calibration if calibration is None else calibration
     out["float"] = accuracy(model, data.x_test, data.y_test)
     total = sum(getattr(m, "out_features", 0) or getattr(m, "out_channels", 0) for m in model.modules()
                 if isinstance(m, (torch.nn.Linear, torch.nn.Conv1d, torch.nn.Conv2d))) * len(sa_budgets)

@@ -19,7 +19,7 @@ from annealq.nn.models import accuracy
 from annealq.ptq.pipeline import quantize
 from matplotlib.figure import Figure
 
-from annealq.report.figures import save_figure
+from annealq.report.figures import bit_axis, fit_to_competitors, save_figure, series_style
 from annealq.report.tables import table
 
 ROW_KEYS = ("method", "bits", "accuracy", "recon_error", "layer_errors", "seconds")
@@ -67,28 +67,28 @@ def format_table(rows: list[dict]) -> str:
 
 
 def plot_ptq(rows: list[dict], path: str | Path, title: str = "") -> Path:
-    """Accuracy and summed reconstruction error against bits, one line per method (integer bit ticks)."""
-    fig = Figure(figsize=(10, 4))
+    """Accuracy and summed reconstruction error against bits, one line per method (integer bit ticks;
+    the accuracy axis fitted to the methods that compete, the others named off scale)."""
+    fig = Figure(figsize=(11, 4.2))
     ax_acc, ax_err = fig.subplots(1, 2)
     quantized = [r for r in rows if r["method"] != "float"]
-    bits = sorted({r["bits"] for r in quantized})
-    for k, method in enumerate(dict.fromkeys(r["method"] for r in quantized)):
+    methods = list(dict.fromkeys(r["method"] for r in quantized))
+    off = fit_to_competitors(ax_acc, {m: [100 * r["accuracy"] for r in quantized if r["method"] == m]
+                                      for m in methods})
+    for k, method in enumerate(methods):
         pts = sorted((r["bits"], r["accuracy"], r["recon_error"]) for r in quantized if r["method"] == method)
         b, acc, err = zip(*pts)
-        style = dict(marker="osD^v"[k % 5], linestyle=("-", "--", "-.", ":")[k % 4], label=method)
-        ax_acc.plot(b, [100 * a for a in acc], **style)
-        ax_err.plot(b, err, **style)
+        label = method + (" (off scale)" if method in off else "")
+        ax_acc.plot(b, [100 * a for a in acc], label=label, **series_style(k))
+        ax_err.plot(b, err, label=method, **series_style(k))
     for r in rows:
         if r["method"] == "float" and r.get("accuracy") is not None:
-            ax_acc.axhline(100 * r["accuracy"], color="gray", linestyle="--", label="float")
-    ax_acc.set(xlabel="weight bits", ylabel="test accuracy (%)", title="Accuracy")
-    ax_err.set(xlabel="weight bits", ylabel="summed layer reconstruction error", yscale="log",
-               title="Reconstruction error (calibration set)")
+            ax_acc.axhline(100 * r["accuracy"], color="gray", linestyle=":", label="float")
+    ax_acc.set(ylabel="test accuracy (%)", title="Accuracy")
+    ax_err.set(ylabel="summed layer reconstruction error", yscale="log", title="Reconstruction error (calibration set)")
     for ax in (ax_acc, ax_err):
-        ax.set_xticks(bits)
-        if len(bits) == 1:
-            ax.set_xlim(bits[0] - 1, bits[0] + 1)
-        ax.legend()
+        bit_axis(ax, [r["bits"] for r in quantized], "weight bits")
+        ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
     if title:
         fig.suptitle(title)

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import click
 
-from annealq.harness.options import names, new_run_dir, run_options, settings, solver_config
+from annealq.harness.options import dataset_options, names, new_run_dir, run_options, settings, solver_config
 
 AXES = ("methods",)
 ORACLE_METHODS = ("qcgd", "penalty")
 
 
 @click.command("train-qnn")
-@click.option("--dataset", default="digits", show_default=True,
-              help="digits, or mnist, fashion-mnist, emnist, kmnist, cifar10 read from --data-root")
-@click.option("--data-root", type=click.Path(file_okay=False), default=None, help="folder holding the dataset files")
+@dataset_options
 @click.option("--bits", type=click.IntRange(min=1), default=1, show_default=True,
               help="weight bits (1: binary {-s, +s}, one scale per layer)")
 @click.option("--hidden", type=click.IntRange(min=1), default=16, show_default=True, help="hidden units")

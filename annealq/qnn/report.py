@@ -27,7 +27,7 @@ from annealq.qnn.baselines import float_network, ptq_network, ste_network, torch
 from annealq.qnn.config import QNNConfig
 from annealq.qnn.network import layer_scales
 from annealq.qnn.training import prepare, train
-from annealq.report.figures import save_figure
+from annealq.report.figures import save_figure, series_style
 from annealq.report.tables import table as format_rows
 
 METHODS = ("qcgd", "penalty", "ste", "ptq", "float")
@@ -95,23 +95,24 @@ def table(rows: list[dict]) -> str:
 
 
 def plot_qnn(rows: list[dict], curves: dict, path, title: str = "") -> Path:
-    """Accuracy against oracle calls (one line per QCBO run; baselines dashed) and against bits."""
-    fig = Figure(figsize=(11, 4))
-    ax_calls, ax_bits = fig.subplots(1, 2)
-    for name, points in curves.items():
-        ax_calls.plot([p["oracle_calls"] for p in points], [100 * p["accuracy"] for p in points], marker=".",
-                      label=name)
-    for k, r in enumerate(rows):
-        label = r.get("run") or (r["method"] + (f" ({r['route']})" if r.get("route") else ""))
-        if r["method"] in ("ste", "ptq", "float"):
-            ax_calls.axhline(100 * r["accuracy"], linestyle=("--", ":")[k % 2], color=f"C{k % 10}",
-                             label=label if label.endswith(r["method"]) else f"{label}: {r['method']}")
-        ax_bits.scatter(r["bits_per_weight"], 100 * r["accuracy"], label=label, color=f"C{k % 10}")
-    ax_calls.set(xlabel="oracle calls", ylabel="test accuracy (%)", title="Accuracy against oracle calls",
-                 xscale="log")
+    """Test accuracy against wall seconds (one line per oracle method, so a whole-batch penalty call
+    and many per-sample calls compare on one axis; the other methods as horizontal lines), and
+    accuracy against stored bits per weight."""
+    fig = Figure(figsize=(12, 4.4))
+    ax_time, ax_bits = fig.subplots(1, 2)
+    for k, (name, points) in enumerate(curves.items()):
+        ax_time.plot([p["seconds"] for p in points], [100 * p["accuracy"] for p in points], label=name,
+                     **series_style(k))
+    for k, r in enumerate(rows, start=len(curves)):
+        style = series_style(k)
+        if r["method"] not in curves:
+            ax_time.axhline(100 * r["accuracy"], linestyle=style["linestyle"], color=style["color"], label=r["method"])
+        ax_bits.scatter(r["bits_per_weight"], 100 * r["accuracy"], label=r["method"], color=style["color"],
+                        marker=style["marker"])
+    ax_time.set(xlabel="wall time (s)", ylabel="test accuracy (%)", title="Accuracy against training time")
     ax_bits.set(xlabel="stored bits per weight (scales counted)", ylabel="test accuracy (%)", xscale="log",
                 title="Accuracy against bits")
-    for ax in (ax_calls, ax_bits):
+    for ax in (ax_time, ax_bits):
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7)
     if title:

@@ -182,6 +182,8 @@ class Journal:
             raise JournalError(f"{self.path} has journal schema {row and row['value']} (annealq 0.2 keyed answers by "
                                f"the whole workflow config), this annealq reads schema {SCHEMA_VERSION}: "
                                f"choose a new --out")
+        if not read_only:
+            self._remove_leftovers()
 
     def _refuse_old_store(self):
         if (self.run_dir / "records.sqlite").exists() and not self.path.exists():
@@ -231,6 +233,18 @@ class Journal:
 
     def _read_blob(self, name: str) -> bytes:
         return gzip.decompress((self.run_dir / "blobs" / name).read_bytes())
+
+    def _remove_leftovers(self) -> None:
+        """What a killed writer left (the lock is ours, so no live writer owns it): temporary blob
+        files, and blobs no answer names (written before their row was committed)."""
+        blobs = self.run_dir / "blobs"
+        for tmp in blobs.glob("*.tmp"):
+            tmp.unlink(missing_ok=True)
+        with self._connect() as db:
+            named = {r[0] for c in BLOB_COLUMNS for r in db.execute(f"SELECT {c} FROM answers") if r[0]}
+        for blob in blobs.iterdir():
+            if blob.name not in named:
+                blob.unlink(missing_ok=True)
 
     def _drop_blobs(self, db, names) -> None:
         """Remove blobs that no row names any more."""
@@ -413,6 +427,20 @@ class Journal:
         with self._connect() as db:
             keys = [r["config_key"] for r in db.execute("SELECT DISTINCT config_key FROM uses ORDER BY config_key")]
         return {k: self.config(k) for k in keys}
+
+
+@contextmanager
+def opened(journal):
+    """``journal`` as a :class:`Journal` for the length of a run: a path opens one (and closes it
+    after); a journal or None passes through; anything else is refused in one line."""
+    if journal is None or hasattr(journal, "step"):
+        yield journal
+    elif isinstance(journal, (str, os.PathLike)):
+        with Journal(journal) as own:
+            yield own
+    else:
+        raise TypeError(f"journal must be a run folder path or an annealq.records.Journal, "
+                        f"got {type(journal).__name__}")
 
 
 class JournalStep:

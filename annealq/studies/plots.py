@@ -22,6 +22,8 @@ def plot_compare(report, path: str | Path) -> Path:
     from annealq.studies.compare import success_within_reads
 
     rows, solvers = report.neurons, report.solvers
+    routes = sorted({c["route"] for c in report.configs})
+    name = {s: s for s in solvers} | {"qpu": " / ".join(routes) or "recorded route"}  # mock or real, as recorded
     fig = Figure(figsize=(15, 4.2))
     ax_gap, ax_pair, ax_reads = fig.subplots(1, 3)
     gaps = {s: np.array([100 * r[f"{s}_rel_gap"] for r in rows]) for s in solvers}
@@ -30,7 +32,7 @@ def plot_compare(report, path: str | Path) -> Path:
         bins = np.geomspace(positive.min(), positive.max() * 1.0001, 25)
         for s, g in gaps.items():
             ax_gap.hist(g[(g > 0) & np.isfinite(g)], bins=bins, histtype="step", linewidth=1.5,
-                        label=f"{s} ({int((g == 0).sum())} of {len(g)} at 0)")
+                        label=f"{name[s]} ({int((g == 0).sum())} of {len(g)} at 0)")
         ax_gap.set(xscale="log")
         ax_gap.xaxis.set_minor_formatter(NullFormatter())
     ax_gap.set(xlabel="energy gap to the best known (%), neurons above 0", ylabel="neurons",
@@ -50,13 +52,13 @@ def plot_compare(report, path: str | Path) -> Path:
         ax_pair.set(xscale="log", yscale="log")
         ax_pair.xaxis.set_minor_formatter(NullFormatter())
         ax_pair.yaxis.set_minor_formatter(NullFormatter())
-    ax_pair.set(xlabel=f"{matched} best energy", ylabel="recorded route's best energy",
+    ax_pair.set(xlabel=f"{matched} best energy", ylabel=f"{name['qpu']} best energy",
                 title="Best energy per neuron")
     for s in solvers:
         reads = min(r[f"{s}_reads"] for r in rows)
         within = np.mean([success_within_reads(round(r[f"{s}_success"] * r[f"{s}_reads"]), r[f"{s}_reads"])[:reads]
                           for r in rows], axis=0)
-        ax_reads.plot(np.arange(1, reads + 1), 100 * within, label=s)
+        ax_reads.plot(np.arange(1, reads + 1), 100 * within, label=name[s])
     ax_reads.set(xlabel="reads R (drawn from those made)", ylabel="neurons at the best known within R reads (%)",
                  xscale="log", title="Success probability against reads")
     for ax in (ax_gap, ax_pair, ax_reads):
