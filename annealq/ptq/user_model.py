@@ -7,7 +7,9 @@ Models: ``torch.export`` programs (``.pt2``, :func:`torch.export.load`) and Torc
 through torch's TorchScript-to-export converter first), so the PTQ pipeline walks them like
 any model; the quantized weights are written back into the loaded program, which is saved in
 its own format.  A whole pickled ``nn.Module`` (``torch.save(model)``) loads only with
-``trust_pickle=True`` and is saved the same way.
+``trust_pickle=True`` and is saved the same way; so does a ``.pt2`` archive with a member that
+loading would run (a pickled weight, constant or sample input, a shape expression that is Python
+code, compiled code: :mod:`annealq.ptq.archive` inspects the archive before torch reads it).
 
 Data: ``.npy`` (inputs only), ``.npz`` (arrays ``x`` and optionally ``y``; a single array is
 ``x``) or ``.pt`` (a tensor, a ``(x, y)`` pair or a dict with ``x`` and ``y``), read with
@@ -38,6 +40,7 @@ import torch
 from torch import fx, nn
 
 from annealq.nn.layers import quantizable_layers
+from annealq.ptq.archive import load_program, quiet_torch
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.report import sweep
 from annealq.studies.tables import text_table
@@ -59,6 +62,7 @@ class LoadedModel:
     module: nn.Module
     original: object  # the ExportedProgram, ScriptModule or nn.Module as loaded
     weights: dict  # module name -> (weight name, bias name or None) in ``original``
+    trusted: bool = False  # loaded with trust_pickle: the file is read again the same way to save
 
     def layers(self):
         return quantizable_layers(self.module)
@@ -69,7 +73,11 @@ class LoadedModel:
         if self.format == "pickle":
             torch.save(quantized, path)
             return path
-        target = torch.export.load(self.path) if self.format == "export" else torch.jit.load(str(self.path))
+        if self.format == "export":
+            target = _load_export(self.path, self.trusted)
+        else:
+            with quiet_torch():
+                target = torch.jit.load(str(self.path))
         tensors = target.state_dict if self.format == "export" else dict(target.state_dict(keep_vars=True))
         modules = dict(quantized.named_modules())
         with torch.no_grad():
@@ -93,15 +101,11 @@ def load_model(path, *, trust_pickle: bool = False, example=None) -> LoadedModel
     if not path.is_file():
         raise UserModelError(f"model file {path} does not exist")
     if path.suffix == ".pt2":
-        try:
-            program = torch.export.load(path)
-        except Exception as err:  # noqa: BLE001 (torch raises many kinds for a bad archive)
-            raise UserModelError(f"{path} is not a torch.export program ({type(err).__name__}: {err}); save the "
-                                 f"model with torch.export.save(torch.export.export(model, args), 'model.pt2')"
-                                 ) from err
-        return _from_program(path, "export", program, program)
+        program = _load_export(path, trust_pickle)
+        return _from_program(path, "export", program, program, trust_pickle)
     try:
-        script = torch.jit.load(str(path), map_location="cpu")
+        with quiet_torch():
+            script = torch.jit.load(str(path), map_location="cpu")
     except Exception as jit_error:  # noqa: BLE001
         if not trust_pickle:
             raise UserModelError(f"{path} is neither a torch.export program (.pt2) nor TorchScript "
@@ -113,23 +117,36 @@ def load_model(path, *, trust_pickle: bool = False, example=None) -> LoadedModel
             raise UserModelError(f"{path} does not load as a model ({type(err).__name__}: {err})") from err
         if not isinstance(module, nn.Module):
             raise UserModelError(f"{path} holds a {type(module).__name__}, not an nn.Module")
-        return LoadedModel(path, "pickle", module.eval(), module, {})
+        return LoadedModel(path, "pickle", module.eval(), module, {}, trusted=True)
     if example is None:
         raise UserModelError("a TorchScript model needs example inputs to be converted: pass calibration data")
     try:
         from torch._export.converter import TS2EPConverter
 
-        program = TS2EPConverter(script, (torch.as_tensor(example[:2]),)).convert()
+        with quiet_torch():
+            program = TS2EPConverter(script, (torch.as_tensor(example[:2]),)).convert()
     except Exception as err:  # noqa: BLE001
         raise UserModelError(f"the TorchScript model {path} could not be converted for quantization "
                              f"({type(err).__name__}: {err}); save it with torch.export instead (.pt2)") from err
-    return _from_program(path, "torchscript", program, script)
+    return _from_program(path, "torchscript", program, script, trust_pickle)
 
 
-def _from_program(path: Path, kind: str, program, original) -> LoadedModel:
+def _load_export(path: Path, trust_pickle: bool):
+    """The ``torch.export`` program in ``path``, refused with one line when a member would run code."""
+    try:
+        return load_program(path.read_bytes(), trust_pickle=trust_pickle)
+    except PermissionError as err:
+        raise UserModelError(f"{path} holds code that loading would run, {err}: {PICKLE_HINT}") from None
+    except Exception as err:  # noqa: BLE001 (torch raises many kinds for a bad archive)
+        raise UserModelError(f"{path} is not a torch.export program ({type(err).__name__}: "
+                             f"{str(err).splitlines()[0] if str(err) else ''}); save the model with "
+                             f"torch.export.save(torch.export.export(model, args), 'model.pt2')") from err
+
+
+def _from_program(path: Path, kind: str, program, original, trusted: bool) -> LoadedModel:
     names = {id(t): n for n, t in program.state_dict.items()}
     module, weights = _calls_as_modules(program.module(), names)
-    return LoadedModel(path, kind, module.eval(), original, weights)
+    return LoadedModel(path, kind, module.eval(), original, weights, trusted)
 
 
 def _layer_module(node: fx.Node, weight: torch.Tensor, bias) -> nn.Module | None:
