@@ -39,6 +39,7 @@ import numpy as np
 import torch
 from torch import fx, nn
 
+from annealq.data.checks import check_inputs, check_labels
 from annealq.nn.layers import quantizable_layers
 from annealq.ptq.archive import load_program, quiet_torch
 from annealq.ptq.config import QuantConfig
@@ -231,54 +232,58 @@ def _calls_as_modules(gm: fx.GraphModule, names: dict) -> tuple[fx.GraphModule, 
 
 
 def load_data(path, *, trust_pickle: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Inputs ``x`` and labels ``y`` (or None) from ``.npy``, ``.npz`` or ``.pt``."""
+    """Inputs ``x`` (finite numbers, samples first) and labels ``y`` (class indices, or None) from ``.npy``,
+    ``.npz`` or ``.pt``; one :class:`UserModelError` line naming the file and the fix for anything else."""
     path = Path(path)
     if not path.is_file():
         raise UserModelError(f"data file {path} does not exist")
+    if path.suffix not in (".npy", ".npz", ".pt"):
+        raise UserModelError(f"{path}: data files are .npy, .npz or .pt, got {path.suffix or 'no suffix'!r}")
+    if path.stat().st_size == 0:
+        raise UserModelError(f"data file {path} is empty (0 bytes): write it again with np.save, np.savez or "
+                             f"torch.save")
     try:
-        if path.suffix == ".npy":
-            x, y = np.load(path, allow_pickle=trust_pickle), None
-        elif path.suffix == ".npz":
-            with np.load(path, allow_pickle=trust_pickle) as arrays:
-                keys = list(arrays.keys())
-                if len(keys) == 1:
-                    x, y = arrays[keys[0]], None
-                elif "x" in keys:
-                    x, y = arrays["x"], arrays["y"] if "y" in keys else None
-                else:
-                    raise UserModelError(f"{path} holds arrays {keys}: name the inputs 'x' and the labels 'y'")
-        elif path.suffix == ".pt":
-            data = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
-            if isinstance(data, dict) and "x" in data:
-                x, y = data["x"], data.get("y")
-            elif isinstance(data, (tuple, list)) and len(data) == 2:
-                x, y = data
-            else:
-                x, y = data, None
-        else:
-            raise UserModelError(f"{path}: data files are .npy, .npz or .pt, got {path.suffix or 'no suffix'!r}")
+        x, y = _read_data(path, trust_pickle)
+    except UserModelError:
+        raise
     except (pickle.UnpicklingError, ValueError) as err:
-        if isinstance(err, UserModelError):
-            raise
         if "pickle" in str(err).lower() or "weights_only" in str(err) or isinstance(err, pickle.UnpicklingError):
             raise UserModelError(f"{path} holds pickled Python objects, which are not loaded by default: "
                                  f"store plain arrays/tensors, or {PICKLE_HINT}") from err
-        raise UserModelError(f"{path} does not load: {err}") from err
-    x = _tensor(x, path, "inputs")
-    y = None if y is None else _tensor(y, path, "labels").long().reshape(-1)
-    if y is not None and len(y) != len(x):
-        raise UserModelError(f"{path}: {len(y)} labels for {len(x)} inputs; give one label per input")
+        raise UserModelError(f"data file {path} does not load ({_first_line(err)}): write it again") from err
+    except Exception as err:  # noqa: BLE001 (numpy, zipfile and torch raise many kinds for a damaged file)
+        raise UserModelError(f"data file {path} is damaged or truncated ({type(err).__name__}: "
+                             f"{_first_line(err)}): write it again") from err
+    try:
+        x = torch.as_tensor(check_inputs(x, f"inputs in data file {path}"))
+        if y is not None:
+            y = torch.as_tensor(check_labels(y, f"labels in data file {path}", samples=len(x)))
+    except ValueError as err:
+        raise UserModelError(str(err)) from None
     return x.float(), y
 
 
-def _tensor(value, path, what) -> torch.Tensor:
-    try:
-        t = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise UserModelError(f"{path}: the {what} are not a numeric array ({err})") from err
-    if t.ndim == 0 or len(t) == 0:
-        raise UserModelError(f"{path}: the {what} are empty; give (samples, ...) arrays")
-    return t
+def _read_data(path: Path, trust_pickle: bool) -> tuple:
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=trust_pickle), None
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=trust_pickle) as arrays:
+            keys = list(arrays.keys())
+            if len(keys) == 1:
+                return arrays[keys[0]], None
+            if "x" in keys:
+                return arrays["x"], arrays["y"] if "y" in keys else None
+            raise UserModelError(f"{path} holds arrays {keys}: name the inputs 'x' and the labels 'y'")
+    data = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
+    if isinstance(data, dict) and "x" in data:
+        return data["x"], data.get("y")
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return tuple(data)
+    return data, None
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
 
 
 def evaluate(model: nn.Module, reference: nn.Module, x: torch.Tensor, y=None) -> dict:
@@ -291,15 +296,20 @@ def evaluate(model: nn.Module, reference: nn.Module, x: torch.Tensor, y=None) ->
     return result
 
 
-def check_fits(loaded: LoadedModel, x: torch.Tensor, what: str = "calibration") -> None:
-    """A clear error when the model cannot run on ``x``."""
+def check_fits(loaded: LoadedModel, x: torch.Tensor, y: torch.Tensor | None = None, what: str = "calibration") -> None:
+    """A clear error when the model cannot run on ``x`` or the labels ``y`` are not indices of its outputs."""
     try:
         with torch.no_grad():
-            loaded.module(x[:2])
+            out = loaded.module(x[:2])
     except Exception as err:  # noqa: BLE001 (whatever the model raises on a wrong shape)
         raise UserModelError(f"the model does not run on the {what} data of shape {tuple(x.shape)} "
-                             f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); give inputs "
+                             f"({type(err).__name__}: {_first_line(err)}); give inputs "
                              f"shaped as the model expects (samples first)") from err
+    if y is not None:
+        try:
+            check_labels(y, f"{what} labels", classes=int(out.shape[-1]))
+        except ValueError as err:
+            raise UserModelError(f"{err} (the model has {out.shape[-1]} outputs)") from None
 
 
 def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bits=(8, 4, 3, 2, 1),
@@ -314,9 +324,9 @@ def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bi
     """
     x, y = load_data(calibration_path, trust_pickle=trust_pickle)
     loaded = load_model(model_path, trust_pickle=trust_pickle, example=x)
-    check_fits(loaded, x)
+    check_fits(loaded, x, y)
     ex, ey = load_data(eval_path, trust_pickle=trust_pickle) if eval_path else (x, y)
-    check_fits(loaded, ex, "evaluation")
+    check_fits(loaded, ex, ey, "evaluation")
     if not loaded.layers():
         raise UserModelError(f"{model_path} has no linear or convolution layer with constant weights to quantize")
     out = Path(out)
