@@ -64,7 +64,7 @@ def check_inputs(x, what: str, *, ndim: int | None = None, sample_shape: tuple |
     if _numeric_kind(x) is None:
         raise ValueError(f"{what}: not a numeric array (dtype {x.dtype}); give a (samples, ...) array of numbers")
     if x.ndim == 0 or x.shape[0] == 0 or 0 in tuple(x.shape):
-        raise ValueError(f"{what}: empty (shape {tuple(x.shape)}); give at least one sample")
+        raise ValueError(f"{what}: empty (shape {tuple(x.shape)}); give a non-empty array, at least one sample")
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{what}: shape {tuple(x.shape)} is {x.ndim}-D; give a {ndim}-D (samples, features) array")
     if sample_shape is not None and tuple(x.shape[1:]) != tuple(sample_shape):
@@ -89,7 +89,7 @@ def check_labels(y, what: str, *, samples: int | None = None, classes: int | Non
         raise ValueError(f"{what}: shape {shape}; give one label per sample, a vector of {samples or 'N'}")
     y = y.reshape(-1)
     if samples is not None and y.shape[0] != samples:
-        raise ValueError(f"{what}: {y.shape[0]} labels for {samples} inputs; give one label per input")
+        raise ValueError(f"{what}: {y.shape[0]} labels for {samples} inputs; give one label per sample")
     kind = _numeric_kind(y) if _torch_tensor(y) or y.dtype.kind in "fiub" else None
     if kind == "f":
         bad = ~(y.isfinite() if _torch_tensor(y) else np.isfinite(y))
