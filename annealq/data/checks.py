@@ -64,7 +64,7 @@ def check_inputs(x, what: str, *, ndim: int | None = None, sample_shape: tuple |
     if _numeric_kind(x) is None:
         raise ValueError(f"{what}: not a numeric array (dtype {x.dtype}); give a (samples, ...) array of numbers")
     if x.ndim == 0 or x.shape[0] == 0 or 0 in tuple(x.shape):
-        raise ValueError(f"{what}: empty (shape {tuple(x.shape)}); give a non-empty array, at least one sample")
+        raise ValueError(f"{what} is empty (shape {tuple(x.shape)}): give a non-empty array, at least one sample")
     if ndim is not None and x.ndim != ndim:
         raise ValueError(f"{what}: shape {tuple(x.shape)} is {x.ndim}-D; give a {ndim}-D (samples, features) array")
     if sample_shape is not None and tuple(x.shape[1:]) != tuple(sample_shape):
