@@ -296,8 +296,10 @@ def evaluate(model: nn.Module, reference: nn.Module, x: torch.Tensor, y=None) ->
     return result
 
 
-def check_fits(loaded: LoadedModel, x: torch.Tensor, y: torch.Tensor | None = None, what: str = "calibration") -> None:
-    """A clear error when the model cannot run on ``x`` or the labels ``y`` are not indices of its outputs."""
+def check_fits(loaded: LoadedModel, x: torch.Tensor, y: torch.Tensor | None = None, what: str = "calibration",
+               path=None) -> None:
+    """A clear error when the model cannot run on ``x`` or the labels ``y`` (from the file ``path``) are not
+    indices of its outputs."""
     try:
         with torch.no_grad():
             out = loaded.module(x[:2])
@@ -307,7 +309,7 @@ def check_fits(loaded: LoadedModel, x: torch.Tensor, y: torch.Tensor | None = No
                              f"shaped as the model expects (samples first)") from err
     if y is not None:
         try:
-            check_labels(y, f"{what} labels", classes=int(out.shape[-1]))
+            check_labels(y, f"labels in data file {path}" if path else f"{what} labels", classes=int(out.shape[-1]))
         except ValueError as err:
             raise UserModelError(f"{err} (the model has {out.shape[-1]} outputs)") from None
 
@@ -324,9 +326,9 @@ def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bi
     """
     x, y = load_data(calibration_path, trust_pickle=trust_pickle)
     loaded = load_model(model_path, trust_pickle=trust_pickle, example=x)
-    check_fits(loaded, x, y)
+    check_fits(loaded, x, y, path=calibration_path)
     ex, ey = load_data(eval_path, trust_pickle=trust_pickle) if eval_path else (x, y)
-    check_fits(loaded, ex, ey, "evaluation")
+    check_fits(loaded, ex, ey, "evaluation", eval_path or calibration_path)
     if not loaded.layers():
         raise UserModelError(f"{model_path} has no linear or convolution layer with constant weights to quantize")
     out = Path(out)
