@@ -257,10 +257,8 @@ class QUBOHeadClassifier:
 
     def _features(self, X) -> np.ndarray:
         W = self._weights()
-        X = np.asarray(check_inputs(X, "X (features)", ndim=2), dtype=np.float64)
-        if X.shape[1] != W.shape[1] - 1:
-            raise ValueError(f"X must be (samples, {W.shape[1] - 1}) like the training features, got {X.shape}")
-        return augment(X)
+        X = check_inputs(X, "X (features)", ndim=2, sample_shape=(W.shape[1] - 1,))
+        return augment(np.asarray(X, dtype=np.float64))
 
     def decision_function(self, X) -> np.ndarray:
         return self._features(X) @ self._weights().T
