@@ -45,19 +45,15 @@ def exported(folder):
     return path
 
 
-def rewrite(path, out, change):
-    """Copy the archive ``path`` to ``out``; ``change(name, data) -> data`` per member (name without the root
-    folder), and ``change(name, None)`` adds a member when it returns bytes."""
+def rewrite(path, out, change, added=None):
+    """Copy the archive ``path`` to ``out`` with ``change(name, data) -> data`` applied to each member (``name``
+    without the archive's root folder) and the members ``added`` ({name: data}) written too."""
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(out, "w") as dst:
         root = src.namelist()[0].split("/")[0]
-        seen = set()
         for info in src.infolist():
-            name = info.filename.split("/", 1)[1]
-            seen.add(name)
-            dst.writestr(info, change(name, src.read(info.filename)))
-        for name in ("data/constants/opaque_obj_0",):
-            if name not in seen and (data := change(name, None)) is not None:
-                dst.writestr(f"{root}/{name}", data)
+            dst.writestr(info, change(info.filename.split("/", 1)[1], src.read(info.filename)))
+        for name, data in (added or {}).items():
+            dst.writestr(f"{root}/{name}", data)
     return out
 
 
@@ -67,11 +63,12 @@ def saved(obj) -> bytes:
     return buffer.getvalue()
 
 
-def in_sample_inputs(marker):
-    return lambda name, data: saved(((Payload(marker),), {})) if name == "data/sample_inputs/model.pt" else data
+def in_sample_inputs(path, out, marker):
+    return rewrite(path, out, lambda name, data: saved(((Payload(marker),), {}))
+                   if name == "data/sample_inputs/model.pt" else data)
 
 
-def in_a_weight(marker):
+def in_a_weight(path, out, marker):
     def change(name, data):
         if name == "data/weights/model_weights_config.json":
             config = json.loads(data)
@@ -79,40 +76,49 @@ def in_a_weight(marker):
                 meta["use_pickle"] = True
             return json.dumps(config).encode()
         return saved(Payload(marker)) if name.startswith("data/weights/weight_") else data
-    return change
+    return rewrite(path, out, change)
 
 
-def in_an_opaque_constant(marker):
+def in_an_opaque_constant(path, out, marker):
     def change(name, data):
         if name == "data/constants/model_constants_config.json":
             config = json.loads(data)
             config["config"]["hidden"] = {"path_name": "opaque_obj_0", "is_param": False, "use_pickle": True,
                                           "tensor_meta": None}
             return json.dumps(config).encode()
-        if name == "data/constants/opaque_obj_0":
-            return pickle.dumps(Payload(marker))
         return data
-    return change
+    return rewrite(path, out, change, {"data/constants/opaque_obj_0": pickle.dumps(Payload(marker))})
 
 
-def in_a_shape_expression(marker):
-    code = f"open({str(marker)!r}, 'w') and Symbol"
+def in_a_shape_expression(path, out, marker):
+    code = f"open({str(marker)!r}, 'w') and Symbol(".encode()
+    return rewrite(path, out, lambda name, data: data.replace(b"Symbol(", code, 1) if name == "models/model.json"
+                   else data)
 
-    def change(name, data):
-        if name == "models/model.json":
-            return data.replace(b"Symbol(", code.encode() + b"(", 1)
-        return data
-    return change
+
+def in_the_torch_27_layout(path, out, marker):
+    from torch._export.serde.schema import SCHEMA_VERSION
+
+    with zipfile.ZipFile(path) as src:
+        program = src.read(next(n for n in src.namelist() if n.endswith("models/model.json")))
+    with zipfile.ZipFile(out, "w") as dst:
+        dst.writestr("version", ".".join(map(str, SCHEMA_VERSION)))
+        dst.writestr("serialized_exported_program.json", program)
+        dst.writestr("serialized_state_dict.pt", saved(Payload(marker)))
+        dst.writestr("serialized_constants.pt", saved({}))
+        dst.writestr("serialized_example_inputs.pt", saved(((), {})))
+    return out
 
 
 @pytest.mark.parametrize("hide, member", [
     (in_sample_inputs, "data/sample_inputs/model.pt"), (in_a_weight, "data/weights/weight_"),
-    (in_an_opaque_constant, "data/constants/opaque_obj_0"), (in_a_shape_expression, "models/model.json")])
+    (in_an_opaque_constant, "data/constants/opaque_obj_0"), (in_a_shape_expression, "models/model.json"),
+    (in_the_torch_27_layout, "'version'")])
 def test_a_pt2_member_that_would_run_code_is_refused_and_nothing_runs(tmp_path, hide, member):
     from annealq.cli import main
 
     marker = tmp_path / "ran"
-    evil = rewrite(exported(tmp_path), tmp_path / "evil.pt2", hide(marker))
+    evil = hide(exported(tmp_path), tmp_path / "evil.pt2", marker)
     with pytest.raises(UserModelError, match="--trust-pickle") as err:
         load_model(evil)
     assert not marker.exists()  # no code from the file ran

@@ -137,7 +137,7 @@ def _load_export(path: Path, trust_pickle: bool):
     try:
         return load_program(path.read_bytes(), trust_pickle=trust_pickle)
     except PermissionError as err:
-        raise UserModelError(f"{path} holds code that loading would run, {err}: {PICKLE_HINT}") from None
+        raise UserModelError(f"{path}: loading it could run code from its {err}; {PICKLE_HINT}") from None
     except Exception as err:  # noqa: BLE001 (torch raises many kinds for a bad archive)
         raise UserModelError(f"{path} is not a torch.export program ({type(err).__name__}: "
                              f"{str(err).splitlines()[0] if str(err) else ''}); save the model with "
