@@ -147,12 +147,12 @@ def unsafe_member(data: bytes) -> str | None:
                 entries = json.loads(reader.read_bytes(config_name)).get("config", {})
             except (ValueError, AttributeError):
                 entries = {}
+            kind = "constant" if folder == layout.CONSTANTS_DIR else "weight"
             for fqn, meta in entries.items():
                 path = str(meta.get("path_name", "")) if isinstance(meta, dict) else ""
                 code = path.startswith((layout.OPAQUE_OBJ_FILENAME_PREFIX, layout.CUSTOM_OBJ_FILENAME_PREFIX))
                 if code or (isinstance(meta, dict) and meta.get("use_pickle")):
-                    return f"'{folder}{path}' (a pickled {'constant' if folder == layout.CONSTANTS_DIR else 'weight'} " \
-                           f"{fqn!r})"
+                    return f"'{folder}{path}' (a pickled {kind} {fqn!r})"
         for unpickled in (layout.SAMPLE_INPUTS_FILENAME_FORMAT.format(model), f"{layout.WEIGHTS_DIR}{model}.pt",
                           f"{layout.CONSTANTS_DIR}{model}.pt"):
             if unpickled in names:
@@ -175,12 +175,16 @@ def quiet_torch():
         logging.disable(previous)
 
 
+class UnsafeArchiveError(ValueError):
+    """A ``.pt2`` archive with a member that loading could run (the message names it)."""
+
+
 def load_program(data: bytes, *, trust_pickle: bool = False):
-    """``torch.export.load`` of the archive bytes ``data``; a :class:`PermissionError` naming the member
-    that would run code unless ``trust_pickle``."""
+    """``torch.export.load`` of the archive bytes ``data``; an :class:`UnsafeArchiveError` naming the member
+    that could run code unless ``trust_pickle``."""
     if not trust_pickle:
         member = unsafe_member(data)
         if member is not None:
-            raise PermissionError(f"member {member}")
+            raise UnsafeArchiveError(f"member {member}")
     with quiet_torch():
         return torch.export.load(io.BytesIO(data))

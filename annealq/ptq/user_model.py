@@ -41,7 +41,7 @@ from torch import fx, nn
 
 from annealq.data.checks import check_inputs, check_labels
 from annealq.nn.layers import quantizable_layers
-from annealq.ptq.archive import load_program, quiet_torch
+from annealq.ptq.archive import UnsafeArchiveError, load_program, quiet_torch
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.report import sweep
 from annealq.studies.tables import text_table
@@ -136,7 +136,7 @@ def _load_export(path: Path, trust_pickle: bool):
     """The ``torch.export`` program in ``path``, refused with one line when a member would run code."""
     try:
         return load_program(path.read_bytes(), trust_pickle=trust_pickle)
-    except PermissionError as err:
+    except UnsafeArchiveError as err:
         raise UserModelError(f"{path}: loading it could run code from its {err}; {PICKLE_HINT}") from None
     except Exception as err:  # noqa: BLE001 (torch raises many kinds for a bad archive)
         raise UserModelError(f"{path} is not a torch.export program ({type(err).__name__}: "
@@ -296,9 +296,8 @@ def evaluate(model: nn.Module, reference: nn.Module, x: torch.Tensor, y=None) ->
     return result
 
 
-def check_fits(loaded: LoadedModel, x: torch.Tensor, y: torch.Tensor | None = None, what: str = "calibration",
-               path=None) -> None:
-    """A clear error when the model cannot run on ``x`` or the labels ``y`` (from the file ``path``) are not
+def check_fits(loaded: LoadedModel, x: torch.Tensor, what: str = "calibration", *, labels=None, path=None) -> None:
+    """A clear error when the model cannot run on ``x`` or ``labels`` (from the file ``path``) are not class
     indices of its outputs."""
     try:
         with torch.no_grad():
@@ -307,9 +306,10 @@ def check_fits(loaded: LoadedModel, x: torch.Tensor, y: torch.Tensor | None = No
         raise UserModelError(f"the model does not run on the {what} data of shape {tuple(x.shape)} "
                              f"({type(err).__name__}: {_first_line(err)}); give inputs "
                              f"shaped as the model expects (samples first)") from err
-    if y is not None:
+    if labels is not None:
         try:
-            check_labels(y, f"labels in data file {path}" if path else f"{what} labels", classes=int(out.shape[-1]))
+            check_labels(labels, f"labels in data file {path}" if path else f"{what} labels",
+                         classes=int(out.shape[-1]))
         except ValueError as err:
             raise UserModelError(f"{err} (the model has {out.shape[-1]} outputs)") from None
 
@@ -326,9 +326,9 @@ def quantize_user_model(model_path, calibration_path, eval_path=None, *, out, bi
     """
     x, y = load_data(calibration_path, trust_pickle=trust_pickle)
     loaded = load_model(model_path, trust_pickle=trust_pickle, example=x)
-    check_fits(loaded, x, y, path=calibration_path)
+    check_fits(loaded, x, labels=y, path=calibration_path)
     ex, ey = load_data(eval_path, trust_pickle=trust_pickle) if eval_path else (x, y)
-    check_fits(loaded, ex, ey, "evaluation", eval_path or calibration_path)
+    check_fits(loaded, ex, "evaluation", labels=ey, path=eval_path or calibration_path)
     if not loaded.layers():
         raise UserModelError(f"{model_path} has no linear or convolution layer with constant weights to quantize")
     out = Path(out)
