@@ -5,6 +5,7 @@
 10
 """
 
+from .checks import check_inputs, check_labels
 from .cifar import read_cifar_batch
 from .dataset import Dataset
 from .idx import read_idx
@@ -16,6 +17,8 @@ __all__ = [
     "Dataset",
     "DatasetNotFoundError",
     "available_datasets",
+    "check_inputs",
+    "check_labels",
     "load_dataset",
     "read_cifar_batch",
     "read_idx",

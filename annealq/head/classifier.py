@@ -35,7 +35,9 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
+from sklearn.exceptions import NotFittedError
 
+from annealq.data.checks import check_inputs, check_labels
 from annealq.head.grid import LAYOUTS, FixedPointGrid, check_head_bits
 from annealq.head.surrogate import augment, class_problems, curvature, gradient, log_probabilities, loss
 from annealq.samplers.config import (Config, SolverConfig, check_choice, check_count, check_positive, check_seed)
@@ -82,14 +84,8 @@ class HeadConfig(Config):
 
 def check_training_data(X, y) -> tuple[np.ndarray, np.ndarray]:
     """Features ``(N, d)`` float64 and labels ``(N,)``, with a one-line error for bad input."""
-    X = np.asarray(X, dtype=np.float64)
-    y = np.asarray(y)
-    if X.ndim != 2 or X.shape[0] == 0 or X.shape[1] == 0:
-        raise ValueError(f"X must be a non-empty (samples, features) array, got shape {X.shape}")
-    if y.shape != (X.shape[0],):
-        raise ValueError(f"X has {X.shape[0]} samples but y has shape {y.shape}: give one label per sample")
-    if not np.all(np.isfinite(X)):
-        raise ValueError("X holds NaN or inf values: clean or impute the features first")
+    X = np.asarray(check_inputs(X, "X (features)", ndim=2), dtype=np.float64)
+    y = np.asarray(check_labels(y, "y (labels)", samples=X.shape[0], indices=False))
     if len(np.unique(y)) < 2:
         raise ValueError(f"y holds a single class ({y[0]!r}): a classifier needs at least two classes")
     return X, y
@@ -257,15 +253,13 @@ class QUBOHeadClassifier:
 
     def _weights(self) -> np.ndarray:
         if not hasattr(self, "coef_"):
-            raise ValueError("this QUBOHeadClassifier is not fitted yet: call fit(X, y) first")
+            raise NotFittedError("this QUBOHeadClassifier is not fitted yet: call fit(X, y) first")
         return np.hstack([self.coef_, self.intercept_[:, None]])
 
     def _features(self, X) -> np.ndarray:
         W = self._weights()
-        X = np.asarray(X, dtype=np.float64)
-        if X.ndim != 2 or X.shape[1] != W.shape[1] - 1:
-            raise ValueError(f"X must be (samples, {W.shape[1] - 1}) like the training features, got {X.shape}")
-        return augment(X)
+        X = check_inputs(X, "X (features)", ndim=2, sample_shape=(W.shape[1] - 1,))
+        return augment(np.asarray(X, dtype=np.float64))
 
     def decision_function(self, X) -> np.ndarray:
         return self._features(X) @ self._weights().T
@@ -274,16 +268,19 @@ class QUBOHeadClassifier:
         return np.exp(log_probabilities(self._features(X), self._weights()))
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        scores = self.decision_function(X)
+        return self.classes_[np.argmax(scores, axis=1)]
 
     def score(self, X, y) -> float:
         """Mean accuracy on ``(X, y)``."""
-        return float(np.mean(self.predict(X) == np.asarray(y)))
+        predicted = self.predict(X)
+        return float(np.mean(predicted == check_labels(y, "y (labels)", samples=len(predicted), indices=False)))
 
     def loss(self, X, y) -> float:
         """The training objective (cross-entropy plus ridge) of the fitted head on ``(X, y)``."""
-        labels = np.searchsorted(self.classes_, np.asarray(y))
-        return loss(self._features(X), labels, self._weights(), self.l2)
+        phi = self._features(X)
+        labels = np.searchsorted(self.classes_, check_labels(y, "y (labels)", samples=len(phi), indices=False))
+        return loss(phi, labels, self._weights(), self.l2)
 
 
 def fit_head(X, y, config: HeadConfig, **kwargs) -> QUBOHeadClassifier:

@@ -1,9 +1,13 @@
 """Walk a torch model: which layers are quantized, which pass through, and their inputs."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 from torch import nn
+
+from annealq.data.checks import check_inputs
 
 
 def linear_layers(model: nn.Module) -> list[tuple[str, nn.Linear]]:
@@ -33,18 +37,35 @@ def layer_inputs(model: nn.Module, layer: nn.Module, calibration: torch.Tensor, 
     return torch.cat(seen).double().cpu().numpy()
 
 
-def as_tensor(calibration, dtype=torch.float32) -> torch.Tensor:
-    """Calibration data as a float tensor, with a clear error when it is empty or not finite."""
-    if not isinstance(calibration, torch.Tensor):
-        array = np.asarray(calibration)
-        if array.dtype.kind not in "biuf":
-            raise ValueError(f"calibration data must be numbers (a tensor or array of shape (samples, ...)), got "
-                             f"{type(calibration).__name__}")
-        calibration = array
-    x = torch.as_tensor(calibration)
-    if x.ndim == 0 or x.shape[0] == 0:
-        raise ValueError("calibration data is empty: pass a (samples, features) array with at least one sample")
-    x = x.to(dtype)
-    if not torch.isfinite(x).all():
-        raise ValueError("calibration data holds NaN or inf values")
-    return x
+def as_tensor(calibration, dtype=torch.float32, what: str = "calibration data") -> torch.Tensor:
+    """Calibration data as a float tensor, with a clear error when it is not numbers, empty or not finite
+    (also once in ``dtype``: a value beyond float16's range is refused, not turned into inf)."""
+    x = torch.as_tensor(check_inputs(calibration, what))
+    return check_inputs(x.to(dtype), f"{what} (as {str(dtype).removeprefix('torch.')})")
+
+
+def float_dtype(model: nn.Module) -> torch.dtype:
+    """The dtype of ``model``'s first floating-point parameter (float32 without one): what its inputs must be."""
+    return next((p.dtype for p in model.parameters() if p.is_floating_point()), torch.float32)
+
+
+@contextmanager
+def in_float32(model: nn.Module):
+    """``model``'s float16/bfloat16 parameters and buffers held as float32 inside the block, in their own
+    dtype again after (gradients dropped): scores and fine-tuning steps computed at float32 precision.
+
+    >>> layer = nn.Linear(2, 2).half()
+    >>> with in_float32(layer):
+    ...     inside = layer.weight.dtype
+    >>> inside, layer.weight.dtype
+    (torch.float32, torch.float16)
+    """
+    low = [(t, t.dtype) for t in (*model.parameters(), *model.buffers()) if t.dtype in (torch.float16, torch.bfloat16)]
+    for t, _ in low:
+        t.data = t.data.float()
+    try:
+        yield model
+    finally:
+        for t, dtype in low:
+            t.data = t.data.to(dtype)
+            t.grad = None

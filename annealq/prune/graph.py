@@ -40,6 +40,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from annealq.nn.modules import float_dtype
+
 UNIT_TYPES = (nn.Conv1d, nn.Conv2d, nn.Linear)
 NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d)
 
@@ -107,7 +109,7 @@ def _is_chain(model: nn.Module) -> bool:
 
 def prunable_layers(model: nn.Module, example) -> tuple[list[PrunableLayer], list[tuple[str, str]]]:
     """``(prunable layers in run order, [(name, why left alone)])`` (see module docstring)."""
-    example = torch.as_tensor(example, dtype=torch.float32)
+    example = torch.as_tensor(example, dtype=float_dtype(model))
     order = _trace(model, example)
     runs = [(n, m, i, o) for n, m, i, o in order if isinstance(m, UNIT_TYPES)]
     if not runs:
@@ -173,7 +175,7 @@ def masked(model: nn.Module, layers: list[PrunableLayer], masks: dict):
 
 def export(model: nn.Module, layers: list[PrunableLayer], masks: dict, example) -> nn.Module:
     """A physically smaller copy of ``model``: the masked-out units and every weight they touch removed."""
-    example = torch.as_tensor(example, dtype=torch.float32)
+    example = torch.as_tensor(example, dtype=float_dtype(model))
     small = copy.deepcopy(model).eval()
     by_name = dict(small.named_modules())
     drops = {layer.name: np.flatnonzero(~np.asarray(masks[layer.name], dtype=bool)).tolist()

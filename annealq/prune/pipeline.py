@@ -24,11 +24,12 @@ from typing import Callable
 import torch
 from torch import nn
 
+from annealq.nn.modules import in_float32
 from annealq.prune.config import PruneConfig
 from annealq.prune.graph import add_masks, export, masked, prunable_layers
 from annealq.prune.methods import METHOD_FUNCTIONS, PruneContext
 from annealq.prune.refine import RefineResult, refine
-from annealq.prune.scores import default_loss, importance
+from annealq.prune.scores import check_outputs, check_pair, default_loss, importance
 from annealq.report.tables import Column
 from annealq.workflows import register_workflow, run
 
@@ -89,12 +90,7 @@ def _data(data):
         x, y = data
     except (TypeError, ValueError):
         raise ValueError("data must be an (inputs, targets) pair: inputs (N, ...) and labels or target outputs (N, ...)")
-    x, y = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y)
-    if x.ndim == 0 or x.shape[0] == 0:
-        raise ValueError("data is empty: give at least one (input, target) sample")
-    if y.shape[0] != x.shape[0]:
-        raise ValueError(f"inputs and targets disagree in length ({x.shape[0]} vs {y.shape[0]})")
-    return x, y
+    return check_pair(x, y)
 
 
 def keep_counts(layers, sparsity: float) -> dict:
@@ -123,11 +119,15 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
         sampler: a dimod sampler instance instead of ``config.solver.route`` (for example
             ``dwave.system.LeapHybridCQMSampler()`` with ``exact_k="cqm"``).
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}: annealq prunes the layers of a "
+                        f"module (wrap a function's layers in an nn.Module)")
     x, y = _data(data)
     if config.method == "qubo-refined" and evaluate is None:
         raise ValueError("method 'qubo-refined' refines against the true metric: pass evaluate=callable(model) -> float")
     start = time.perf_counter()
     work = copy.deepcopy(model).eval()
+    check_outputs(work, x, y, config.loss)
     layers, left = prunable_layers(work, x)
     if not layers:
         why = "; ".join(f"{name}: {reason}" for name, reason in left)
@@ -146,7 +146,7 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
         masks = refinement.masks
     seconds = time.perf_counter() - start
     if config.finetune_epochs:
-        with masked(work, layers, masks):
+        with masked(work, layers, masks), in_float32(work):  # a float16 model's steps at float32 precision
             finetune(work, x, y, config)
     info = {l.name: {"units": l.units, "kept": int(masks[l.name].sum()), **facts.get(l.name, {})} for l in layers}
     exported = export(work, layers, masks, x)

@@ -38,6 +38,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from annealq.data.checks import check_inputs, check_labels
+from annealq.nn.modules import in_float32
 from annealq.prune.graph import masked
 
 CRITERIA = ("taylor", "fisher", "l1")
@@ -96,6 +98,40 @@ def importance(scores: UnitScores, weights: dict) -> np.ndarray:
     return mix
 
 
+def check_pair(x, y) -> tuple[torch.Tensor, torch.Tensor]:
+    """Calibration inputs (float32) and targets: integer class labels (one per sample, non-negative) or real
+    targets (finite), with one clear line for anything else; :func:`check_outputs` checks them against the model."""
+    x = torch.as_tensor(check_inputs(x, "data"), dtype=torch.float32)
+    y = torch.as_tensor(np.asarray(y) if not isinstance(y, torch.Tensor) else y)
+    if y.is_floating_point():
+        y = torch.as_tensor(check_inputs(y, "data targets"))
+        if y.shape[0] != x.shape[0]:
+            raise ValueError(f"data targets: {y.shape[0]} targets for {x.shape[0]} inputs; give one per sample")
+    else:
+        y = check_labels(y, "data labels", samples=x.shape[0])
+    return x, y
+
+
+def check_outputs(model: nn.Module, x: torch.Tensor, y: torch.Tensor, loss: str | None = None) -> None:
+    """A clear line when ``model`` does not run on ``x`` or ``y`` does not fit its outputs under ``loss``."""
+    try:
+        with torch.no_grad(), in_float32(model):
+            out = model.eval()(x[:2])
+    except Exception as err:  # noqa: BLE001 (whatever the model raises on a wrong shape)
+        raise ValueError(f"the model does not run on data inputs of shape {tuple(x.shape)} ({type(err).__name__}: "
+                         f"{str(err).splitlines()[0] if str(err) else ''}); give inputs shaped as the model expects "
+                         f"(samples first)") from None
+    kind = loss or default_loss(y)
+    if kind == "cross_entropy" and not y.is_floating_point():
+        if out.ndim != 2:
+            raise ValueError(f"loss 'cross_entropy' needs (samples, classes) outputs, the model gives "
+                             f"{tuple(out.shape[1:])} per sample: pass real-valued targets (loss 'mse')")
+        check_labels(y, "data labels", classes=out.shape[1])
+    elif y[0].numel() != out[0].numel():
+        raise ValueError(f"data targets: {tuple(y.shape[1:])} per sample, the model outputs {tuple(out.shape[1:])}; "
+                         f"give targets shaped like the outputs, or integer class labels")
+
+
 def default_loss(y) -> str:
     """``"cross_entropy"`` for integer labels, ``"mse"`` for real-valued targets."""
     return "cross_entropy" if not torch.is_floating_point(torch.as_tensor(y)) else "mse"
@@ -116,12 +152,7 @@ def unit_scores(model: nn.Module, layers, x, y, *, loss: str | None = None, mask
     ``max_positions`` caps the activation columns kept per layer for the similarity (an evenly
     spaced subset), so memory stays small on large feature maps.
     """
-    x = torch.as_tensor(x, dtype=torch.float32)
-    y = torch.as_tensor(y)
-    if x.shape[0] == 0:
-        raise ValueError("the calibration data is empty: give at least one sample")
-    if y.shape[0] != x.shape[0]:
-        raise ValueError(f"inputs and targets disagree in length ({x.shape[0]} vs {y.shape[0]})")
+    x, y = check_pair(x, y)
     loss = loss or default_loss(y)
     captured: dict[str, torch.Tensor] = {}
     hooks = []
@@ -134,7 +165,7 @@ def unit_scores(model: nn.Module, layers, x, y, *, loss: str | None = None, mask
 
     was_training = model.training
     model.eval()
-    with masked(model, layers, masks or {}):
+    with masked(model, layers, masks or {}), in_float32(model):  # a float16 model is scored at float32 precision
         for layer in layers:
             hooks.append(layer.mask_point.register_forward_hook(capture(layer.name)))
         try:

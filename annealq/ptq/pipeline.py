@@ -20,7 +20,7 @@ import torch
 from torch import nn
 
 from annealq.nn.layers import LayerSpec, forward_order, layer_grams, quantizable_layers
-from annealq.nn.modules import as_tensor, passed_through
+from annealq.nn.modules import as_tensor, float_dtype, passed_through
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.layer import LayerQuantization, quantize_layer
 from annealq.report.tables import Column
@@ -139,12 +139,15 @@ def _quantize(model, calibration, config, progress, journal, executor) -> Quanti
                          f"those (other layers pass through); passed-through layers: {passed_through(model)}")
     originals = dict(quantizable_layers(float_model))
     # the model's own precision runs the forward passes; Gram matrices and solving are float64
-    x = as_tensor(calibration, dtype=next((p.dtype for p in model.parameters() if p.is_floating_point()),
-                                          torch.float32))
+    x = as_tensor(calibration, dtype=float_dtype(model))
     try:
         targets, unused = forward_order(quantized, targets, x[:2])
     except RuntimeError as err:
         raise ValueError(f"running the model on the calibration data failed: {err}") from err
+    if not targets:
+        raise ValueError(f"{type(model).__name__}'s forward pass calls none of its layers "
+                         f"{', '.join(name for name, _ in unused)}: nothing would be quantized; quantize a model "
+                         f"whose forward uses its nn.Linear / nn.Conv1d / nn.Conv2d modules")
     reports = []
     for name, layer in targets:
         spec = LayerSpec.of(layer)

@@ -7,7 +7,9 @@ Models: ``torch.export`` programs (``.pt2``, :func:`torch.export.load`) and Torc
 through torch's TorchScript-to-export converter first), so the PTQ pipeline walks them like
 any model; the quantized weights are written back into the loaded program, which is saved in
 its own format.  A whole pickled ``nn.Module`` (``torch.save(model)``) loads only with
-``trust_pickle=True`` and is saved the same way.
+``trust_pickle=True`` and is saved the same way; so does a ``.pt2`` archive with a member that
+loading would run (a pickled weight, constant or sample input, a shape expression that is Python
+code, compiled code: :mod:`annealq.ptq.archive` inspects the archive before torch reads it).
 
 Data: ``.npy`` (inputs only), ``.npz`` (arrays ``x`` and optionally ``y``; a single array is
 ``x``) or ``.pt`` (a tensor, a ``(x, y)`` pair or a dict with ``x`` and ``y``), read with
@@ -37,7 +39,9 @@ import numpy as np
 import torch
 from torch import fx, nn
 
+from annealq.data.checks import check_inputs, check_labels
 from annealq.nn.layers import quantizable_layers
+from annealq.ptq.archive import UnsafeArchiveError, load_program, quiet_torch
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.report import sweep
 
@@ -58,6 +62,7 @@ class LoadedModel:
     module: nn.Module
     original: object  # the ExportedProgram, ScriptModule or nn.Module as loaded
     weights: dict  # module name -> (weight name, bias name or None) in ``original``
+    trusted: bool = False  # loaded with trust_pickle: the file is read again the same way to save
 
     def layers(self):
         return quantizable_layers(self.module)
@@ -68,7 +73,11 @@ class LoadedModel:
         if self.format == "pickle":
             torch.save(quantized, path)
             return path
-        target = torch.export.load(self.path) if self.format == "export" else torch.jit.load(str(self.path))
+        if self.format == "export":
+            target = _load_export(self.path, self.trusted)
+        else:
+            with quiet_torch():
+                target = torch.jit.load(str(self.path))
         tensors = target.state_dict if self.format == "export" else dict(target.state_dict(keep_vars=True))
         modules = dict(quantized.named_modules())
         with torch.no_grad():
@@ -92,15 +101,11 @@ def load_model(path, *, trust_pickle: bool = False, example=None) -> LoadedModel
     if not path.is_file():
         raise UserModelError(f"model file {path} does not exist")
     if path.suffix == ".pt2":
-        try:
-            program = torch.export.load(path)
-        except Exception as err:  # noqa: BLE001 (torch raises many kinds for a bad archive)
-            raise UserModelError(f"{path} is not a torch.export program ({type(err).__name__}: {err}); save the "
-                                 f"model with torch.export.save(torch.export.export(model, args), 'model.pt2')"
-                                 ) from err
-        return _from_program(path, "export", program, program)
+        program = _load_export(path, trust_pickle)
+        return _from_program(path, "export", program, program, trust_pickle)
     try:
-        script = torch.jit.load(str(path), map_location="cpu")
+        with quiet_torch():
+            script = torch.jit.load(str(path), map_location="cpu")
     except Exception as jit_error:  # noqa: BLE001
         if not trust_pickle:
             raise UserModelError(f"{path} is neither a torch.export program (.pt2) nor TorchScript "
@@ -112,23 +117,36 @@ def load_model(path, *, trust_pickle: bool = False, example=None) -> LoadedModel
             raise UserModelError(f"{path} does not load as a model ({type(err).__name__}: {err})") from err
         if not isinstance(module, nn.Module):
             raise UserModelError(f"{path} holds a {type(module).__name__}, not an nn.Module")
-        return LoadedModel(path, "pickle", module.eval(), module, {})
+        return LoadedModel(path, "pickle", module.eval(), module, {}, trusted=True)
     if example is None:
         raise UserModelError("a TorchScript model needs example inputs to be converted: pass calibration data")
     try:
         from torch._export.converter import TS2EPConverter
 
-        program = TS2EPConverter(script, (torch.as_tensor(example[:2]),)).convert()
+        with quiet_torch():
+            program = TS2EPConverter(script, (torch.as_tensor(example[:2]),)).convert()
     except Exception as err:  # noqa: BLE001
         raise UserModelError(f"the TorchScript model {path} could not be converted for quantization "
                              f"({type(err).__name__}: {err}); save it with torch.export instead (.pt2)") from err
-    return _from_program(path, "torchscript", program, script)
+    return _from_program(path, "torchscript", program, script, trust_pickle)
 
 
-def _from_program(path: Path, kind: str, program, original) -> LoadedModel:
+def _load_export(path: Path, trust_pickle: bool):
+    """The ``torch.export`` program in ``path``, refused with one line when a member would run code."""
+    try:
+        return load_program(path.read_bytes(), trust_pickle=trust_pickle)
+    except UnsafeArchiveError as err:
+        raise UserModelError(f"{path}: loading it could run code from its {err}; {PICKLE_HINT}") from None
+    except Exception as err:  # noqa: BLE001 (torch raises many kinds for a bad archive)
+        raise UserModelError(f"{path} is not a torch.export program ({type(err).__name__}: "
+                             f"{str(err).splitlines()[0] if str(err) else ''}); save the model with "
+                             f"torch.export.save(torch.export.export(model, args), 'model.pt2')") from err
+
+
+def _from_program(path: Path, kind: str, program, original, trusted: bool) -> LoadedModel:
     names = {id(t): n for n, t in program.state_dict.items()}
     module, weights = _calls_as_modules(program.module(), names)
-    return LoadedModel(path, kind, module.eval(), original, weights)
+    return LoadedModel(path, kind, module.eval(), original, weights, trusted)
 
 
 def _layer_module(node: fx.Node, weight: torch.Tensor, bias) -> nn.Module | None:
@@ -213,54 +231,58 @@ def _calls_as_modules(gm: fx.GraphModule, names: dict) -> tuple[fx.GraphModule, 
 
 
 def load_data(path, *, trust_pickle: bool = False) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Inputs ``x`` and labels ``y`` (or None) from ``.npy``, ``.npz`` or ``.pt``."""
+    """Inputs ``x`` (finite numbers, samples first) and labels ``y`` (class indices, or None) from ``.npy``,
+    ``.npz`` or ``.pt``; one :class:`UserModelError` line naming the file and the fix for anything else."""
     path = Path(path)
     if not path.is_file():
         raise UserModelError(f"data file {path} does not exist")
+    if path.suffix not in (".npy", ".npz", ".pt"):
+        raise UserModelError(f"{path}: data files are .npy, .npz or .pt, got {path.suffix or 'no suffix'!r}")
+    if path.stat().st_size == 0:
+        raise UserModelError(f"data file {path} is empty (0 bytes): write it again with np.save, np.savez or "
+                             f"torch.save")
     try:
-        if path.suffix == ".npy":
-            x, y = np.load(path, allow_pickle=trust_pickle), None
-        elif path.suffix == ".npz":
-            with np.load(path, allow_pickle=trust_pickle) as arrays:
-                keys = list(arrays.keys())
-                if len(keys) == 1:
-                    x, y = arrays[keys[0]], None
-                elif "x" in keys:
-                    x, y = arrays["x"], arrays["y"] if "y" in keys else None
-                else:
-                    raise UserModelError(f"{path} holds arrays {keys}: name the inputs 'x' and the labels 'y'")
-        elif path.suffix == ".pt":
-            data = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
-            if isinstance(data, dict) and "x" in data:
-                x, y = data["x"], data.get("y")
-            elif isinstance(data, (tuple, list)) and len(data) == 2:
-                x, y = data
-            else:
-                x, y = data, None
-        else:
-            raise UserModelError(f"{path}: data files are .npy, .npz or .pt, got {path.suffix or 'no suffix'!r}")
+        x, y = _read_data(path, trust_pickle)
+    except UserModelError:
+        raise
     except (pickle.UnpicklingError, ValueError) as err:
-        if isinstance(err, UserModelError):
-            raise
         if "pickle" in str(err).lower() or "weights_only" in str(err) or isinstance(err, pickle.UnpicklingError):
             raise UserModelError(f"{path} holds pickled Python objects, which are not loaded by default: "
                                  f"store plain arrays/tensors, or {PICKLE_HINT}") from err
-        raise UserModelError(f"{path} does not load: {err}") from err
-    x = _tensor(x, path, "inputs")
-    y = None if y is None else _tensor(y, path, "labels").long().reshape(-1)
-    if y is not None and len(y) != len(x):
-        raise UserModelError(f"{path}: {len(y)} labels for {len(x)} inputs; give one label per input")
+        raise UserModelError(f"data file {path} does not load ({_first_line(err)}): write it again") from err
+    except Exception as err:  # noqa: BLE001 (numpy, zipfile and torch raise many kinds for a damaged file)
+        raise UserModelError(f"data file {path} is damaged or truncated ({type(err).__name__}: "
+                             f"{_first_line(err)}): write it again") from err
+    try:
+        x = torch.as_tensor(check_inputs(x, f"inputs in data file {path}"))
+        if y is not None:
+            y = torch.as_tensor(check_labels(y, f"labels in data file {path}", samples=len(x)))
+    except ValueError as err:
+        raise UserModelError(str(err)) from None
     return x.float(), y
 
 
-def _tensor(value, path, what) -> torch.Tensor:
-    try:
-        t = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
-    except (TypeError, ValueError, RuntimeError) as err:
-        raise UserModelError(f"{path}: the {what} are not a numeric array ({err})") from err
-    if t.ndim == 0 or len(t) == 0:
-        raise UserModelError(f"{path}: the {what} are empty; give (samples, ...) arrays")
-    return t
+def _read_data(path: Path, trust_pickle: bool) -> tuple:
+    if path.suffix == ".npy":
+        return np.load(path, allow_pickle=trust_pickle), None
+    if path.suffix == ".npz":
+        with np.load(path, allow_pickle=trust_pickle) as arrays:
+            keys = list(arrays.keys())
+            if len(keys) == 1:
+                return arrays[keys[0]], None
+            if "x" in keys:
+                return arrays["x"], arrays["y"] if "y" in keys else None
+            raise UserModelError(f"{path} holds arrays {keys}: name the inputs 'x' and the labels 'y'")
+    data = torch.load(path, map_location="cpu", weights_only=not trust_pickle)
+    if isinstance(data, dict) and "x" in data:
+        return data["x"], data.get("y")
+    if isinstance(data, (tuple, list)) and len(data) == 2:
+        return tuple(data)
+    return data, None
+
+
+def _first_line(err: BaseException) -> str:
+    return str(err).splitlines()[0] if str(err) else type(err).__name__
 
 
 def evaluate(model: nn.Module, reference: nn.Module, x: torch.Tensor, y=None) -> dict:
@@ -273,24 +295,31 @@ def evaluate(model: nn.Module, reference: nn.Module, x: torch.Tensor, y=None) ->
     return result
 
 
-def check_fits(loaded: LoadedModel, x: torch.Tensor, what: str = "calibration") -> None:
-    """A clear error when the model cannot run on ``x``."""
+def check_fits(loaded: LoadedModel, x: torch.Tensor, what: str = "calibration", *, labels=None, path=None) -> None:
+    """A clear error when the model cannot run on ``x`` or ``labels`` (from the file ``path``) are not class
+    indices of its outputs."""
     try:
         with torch.no_grad():
-            loaded.module(x[:2])
+            out = loaded.module(x[:2])
     except Exception as err:  # noqa: BLE001 (whatever the model raises on a wrong shape)
         raise UserModelError(f"the model does not run on the {what} data of shape {tuple(x.shape)} "
-                             f"({type(err).__name__}: {str(err).splitlines()[0] if str(err) else ''}); give inputs "
+                             f"({type(err).__name__}: {_first_line(err)}); give inputs "
                              f"shaped as the model expects (samples first)") from err
+    if labels is not None:
+        try:
+            check_labels(labels, f"labels in data file {path}" if path else f"{what} labels",
+                         classes=int(out.shape[-1]))
+        except ValueError as err:
+            raise UserModelError(f"{err} (the model has {out.shape[-1]} outputs)") from None
 
 
 def prepare(model_path, calibration_path, eval_path=None, *, trust_pickle: bool = False):
     """``(loaded model, calibration inputs, evaluation inputs, evaluation labels)``, every file checked."""
     x, y = load_data(calibration_path, trust_pickle=trust_pickle)
     loaded = load_model(model_path, trust_pickle=trust_pickle, example=x)
-    check_fits(loaded, x)
+    check_fits(loaded, x, labels=y, path=calibration_path)
     ex, ey = load_data(eval_path, trust_pickle=trust_pickle) if eval_path else (x, y)
-    check_fits(loaded, ex, "evaluation")
+    check_fits(loaded, ex, "evaluation", labels=ey, path=eval_path or calibration_path)
     if not loaded.layers():
         raise UserModelError(f"{model_path} has no linear or convolution layer with constant weights to quantize")
     return loaded, x, ex, ey

@@ -23,6 +23,7 @@ from typing import Callable
 
 import numpy as np
 
+from annealq.data.checks import check_inputs, check_labels
 from annealq.formulations.qnn import hidden_block, output_block
 from annealq.formulations.splines import activation_spline, fip_interval
 from annealq.qnn.config import QNNConfig
@@ -57,9 +58,14 @@ def prepare(data, config: QNNConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray
     if shape is None:
         raise ValueError("data must be an annealq Dataset (x_train, y_train, x_test, y_test, num_classes, "
                          "image_shape): load one with annealq.data.load_dataset")
+    labels = []
+    for part in ("train", "test"):
+        x = check_inputs(getattr(data, f"x_{part}"), f"data.x_{part}", ndim=2)
+        labels.append(np.asarray(check_labels(getattr(data, f"y_{part}"), f"data.y_{part}", samples=len(x),
+                                              classes=int(data.num_classes))))
     prep = [input_levels(x, image_shape=shape, pool=config.pool, levels=config.input_levels)
             for x in (data.x_train, data.x_test)]
-    return prep[0], np.asarray(data.y_train), prep[1], np.asarray(data.y_test)
+    return prep[0], labels[0], prep[1], labels[1]
 
 
 def step_towards(net: BinaryMLP, w1, w2, x_int, y, loss: str) -> tuple[BinaryMLP, float, int]:
