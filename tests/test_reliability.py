@@ -13,8 +13,10 @@ import time
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 
+import annealq
 from annealq.cli import main
 from annealq.records import Journal
 from reports import report_rows
@@ -266,3 +268,50 @@ def test_bad_calibration_data_is_one_clear_error(calibration, words):
         annealq.quantize(torch.nn.Linear(3, 2), calibration, annealq.QuantConfig(bits=2))
     with pytest.raises(TypeError, match="Journal"):
         annealq.quantize(torch.nn.Linear(3, 2), torch.rand(4, 3), annealq.QuantConfig(bits=2), journal="dir")
+
+
+def test_a_run_folder_path_is_a_journal_in_every_verb(tmp_path):
+    from annealq.qnn import QNNConfig, toy_dataset
+    from annealq.samplers import SolverConfig
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 3), torch.nn.ReLU(), torch.nn.Linear(3, 2))
+    x = torch.rand(20, 4, generator=torch.Generator().manual_seed(0))
+    solver = SolverConfig(route="steepest")
+    annealq.quantize(model, x, annealq.QuantConfig(bits=2, route="steepest"), journal=str(tmp_path / "ptq"))
+    annealq.prune(model, (x, torch.arange(20) % 2), annealq.PruneConfig(sparsity=0.5, solver=solver),
+                  journal=tmp_path / "prune")
+    annealq.qnn.train(toy_dataset(), QNNConfig(hidden=2, batch=4, iterations=1, inner=1, pool=0, solver=solver),
+                      journal=str(tmp_path / "qnn"))
+    from annealq.head import HeadConfig, fit_head
+
+    fit_head(np.random.default_rng(0).normal(size=(20, 3)), np.arange(20) % 2, HeadConfig(bits=2, solver=solver),
+             max_iter=1, journal=str(tmp_path / "head"))
+    for name in ("ptq", "prune", "qnn", "head"):
+        assert Journal(tmp_path / name, read_only=True).records(workflow=name), name
+    with pytest.raises(TypeError, match="journal must be a run folder path or an annealq.records.Journal"):
+        annealq.quantize(model, x, annealq.QuantConfig(bits=2), journal=42)
+
+
+def test_what_a_killed_run_left_is_removed_by_the_next(tmp_path):
+    from annealq.harness.folder import RunFolder
+
+    with RunFolder(tmp_path, "demo", {"seed": 0}, ("method",)) as run:
+        run.report([{"method": "a"}])
+    (tmp_path / "report.json.x1.tmp").write_bytes(b"")  # a half-written report
+    (tmp_path / "blobs" / "abc.sampleset.json.gz.tmp").write_bytes(b"")  # a half-written blob
+    (tmp_path / "blobs" / "orphan.sampleset.json.gz").write_bytes(b"x")  # written, its row never committed
+    with RunFolder(tmp_path, "demo", {"seed": 0}, ("method",)):
+        pass
+    assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file() and p.name != ".lock") == \
+        ["journal.sqlite", "report.json", "run.json"]
+
+
+def test_reports_are_as_readable_as_any_file_the_user_writes(tmp_path):
+    from annealq.report.tables import write_json
+
+    umask = os.umask(0o022)
+    try:
+        path = write_json(tmp_path / "report.json", {"a": 1})
+    finally:
+        os.umask(umask)
+    assert path.stat().st_mode & 0o777 == 0o644

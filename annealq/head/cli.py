@@ -42,6 +42,9 @@ def train_head(**params):
     data = load_dataset(params["dataset"], params["data_root"], seed=params["seed"])
     click.echo(f"{data.name}: extracting random-conv features ({params['filters']} filters, pool {params['pool']})")
     train, test = extract_features(data, filters=params["filters"], pool=params["pool"], seed=params["seed"])
+    from annealq.head.classifier import check_training_data
+
+    check_training_data(train, data.y_train)  # finite features, one label a sample: said before any folder
     click.echo(f"{data.name}: {len(train)} train / {len(test)} test, d = {train.shape[1]} features, "
                f"{data.num_classes} classes; route {solver.route}")
     if params["dry_run"]:

@@ -64,6 +64,10 @@ def prune_command(**params):
 
     click.echo(f"{params['task']}: training (or loading the cached) seeded model ...")
     job = load_task(params["task"], sigma=params["sigma"], seed=params["seed"])
+    from annealq.prune.scores import check_outputs, check_pair
+
+    x, y = check_pair(*job.calibration)
+    check_outputs(job.model, x, y, base.loss)  # data that fits the model: said now, before any folder
     if params["dry_run"]:
         _price(job, sparsities, [m for m in methods if "qubo" in m], base, params)
         return

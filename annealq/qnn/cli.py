@@ -56,6 +56,9 @@ def train_qnn_command(**params):
     if unknown:
         raise click.BadParameter(f"unknown {unknown}: use some of {', '.join(METHODS)}", param_hint="--methods")
     data = load_dataset(params["dataset"], params["data_root"], seed=params["seed"])
+    from annealq.qnn.training import prepare
+
+    prepare(data, config)  # finite inputs, labels that are classes: said now, before any folder
     if params["dry_run"]:
         _price(data, config, [m for m in methods if m in ORACLE_METHODS], params)
         return
