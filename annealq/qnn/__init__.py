@@ -21,6 +21,7 @@ __getattr__, __all__ = exports(__name__, {
     "progressive_hedging": "annealq.qnn.solvers",
     "toy_dataset": "annealq.qnn.toy",
     "QNNResult": "annealq.qnn.training",
+    "prepare": "annealq.qnn.training",
     "train": "annealq.qnn.training",
     "train_qnn": "annealq.qnn.training",
 })
