@@ -59,7 +59,11 @@ def row_hashes(batch) -> list[str]:
     """
     if not hasattr(batch, "quadratic"):
         return [problem_hash(batch.cqm(r)) for r in range(batch.num_rows)]
-    shared = hashlib.sha256(np.ascontiguousarray(batch.quadratic).tobytes()).digest()
+    shared = hashlib.sha256(np.ascontiguousarray(batch.quadratic).tobytes())
+    groups = getattr(batch, "groups", None)  # a grouped Q0 is its small matrix and the variables' groups
+    if groups is not None:
+        shared.update(b"groups" + np.ascontiguousarray(groups, dtype=np.int64).tobytes())
+    shared = shared.digest()
     out = []
     for r in range(batch.num_rows):
         h = hashlib.sha256(shared)
