@@ -266,8 +266,6 @@ def test_bad_calibration_data_is_one_clear_error(calibration, words):
 
     with pytest.raises(ValueError, match=words):
         annealq.quantize(torch.nn.Linear(3, 2), calibration, annealq.QuantConfig(bits=2))
-    with pytest.raises(TypeError, match="Journal"):
-        annealq.quantize(torch.nn.Linear(3, 2), torch.rand(4, 3), annealq.QuantConfig(bits=2), journal="dir")
 
 
 def test_a_run_folder_path_is_a_journal_in_every_verb(tmp_path):

@@ -67,7 +67,7 @@ _SECRET = re.compile(r"token|secret|password|passwd|api_?key|authorization|crede
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS answers (
-    solver_key TEXT NOT NULL, problem_hash TEXT NOT NULL, workflow TEXT, step TEXT, row INTEGER,
+    solver_key TEXT NOT NULL, problem_hash TEXT NOT NULL, workflow TEXT, config_key TEXT, step TEXT, row INTEGER,
     kind TEXT, num_variables INTEGER, solved_by TEXT, parameters TEXT,
     energy REAL, route_energy REAL, feasible INTEGER, violations TEXT, state TEXT, seconds REAL,
     qpu_access_time REAL, qpu_calls INTEGER, call_id TEXT, rows_per_call INTEGER,
@@ -287,7 +287,8 @@ class Journal:
         embedding, timing = info.get("embedding", {}), info.get("timing", {})
         now = time.time()
         row = dict(
-            solver_key=skey, problem_hash=problem, workflow=workflow, step=step, row=int(answer.id), kind=kind,
+            solver_key=skey, problem_hash=problem, workflow=workflow, config_key=key, step=step, row=int(answer.id),
+            kind=kind,
             num_variables=len(answer.state), solved_by=info.get("route", answer.info.get("route")),
             parameters=json.dumps(scrub(answer.parameters), sort_keys=True), energy=answer.energy,
             route_energy=float(answer.sampleset.first.energy) if len(answer.sampleset) else None,
@@ -334,25 +335,27 @@ class Journal:
                 step: str | None = None, unique: bool = False) -> list[dict]:
         """Index rows (dicts), one per use of an answer, optionally of one workflow, run config (or its
         key) and step; ``config_key`` names the run, ``solver_key`` the settings.  ``unique``: one row
-        per answer actually solved (its first use), as a QPU bill or an offline comparison counts them."""
+        per answer held (solved once, under its first use), as a QPU bill or an offline comparison
+        counts them, answers no run uses any more included."""
+        table = "a" if unique else "u"
         where, args = [], []
-        for column, value in (("u.workflow", workflow), ("u.step", step)):
+        for column, value in ((f"{table}.workflow", workflow), (f"{table}.step", step)):
             if value is not None:
                 where.append(f"{column} = ?"), args.append(str(value))
         if config is not None:
-            where.append("u.config_key = ?"), args.append(config if isinstance(config, str) else config_key(config))
+            where.append(f"{table}.config_key = ?")
+            args.append(config if isinstance(config, str) else config_key(config))
         answer_columns = ", ".join(f"a.{c}" for c in _ANSWER_COLUMNS)
-        sql = (f"SELECT {answer_columns}, u.workflow, u.config_key, u.step, u.row, u.used FROM uses u "
-               f"JOIN answers a ON a.solver_key = u.solver_key AND a.problem_hash = u.problem_hash"
-               + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY u.used, u.workflow, u.step, u.row")
-        with self._connect() as db:
-            rows = [dict(r) for r in db.execute(sql, args)]
         if unique:
-            first = {}
-            for r in rows:
-                first.setdefault((r["solver_key"], r["problem_hash"]), r)
-            rows = list(first.values())
-        return rows
+            sql = (f"SELECT {answer_columns}, a.workflow, a.config_key, a.step, a.row, a.created AS used FROM answers a"
+                   + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY a.created, a.step, a.row")
+        else:
+            sql = (f"SELECT {answer_columns}, u.workflow, u.config_key, u.step, u.row, u.used FROM uses u "
+                   f"JOIN answers a ON a.solver_key = u.solver_key AND a.problem_hash = u.problem_hash"
+                   + (" WHERE " + " AND ".join(where) if where else "")
+                   + " ORDER BY u.used, u.workflow, u.step, u.row")
+        with self._connect() as db:
+            return [dict(r) for r in db.execute(sql, args)]
 
     def lookup(self, solver: dict, problems) -> dict[str, dict]:
         """Recorded answers (index rows) to ``problems`` (row hashes) under ``solver`` settings, by hash."""
