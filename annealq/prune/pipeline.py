@@ -158,25 +158,35 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
 
 def recalibrate_batchnorm(model: nn.Module, x, batch_size: int = 256) -> int:
     """Recompute every BatchNorm's running mean and variance on ``x`` (the model as it runs now, masks
-    included): the cumulative average over batches of ``batch_size``; returns how many were reset."""
+    included), in run order: each norm gets the exact statistics of what reaches it in eval mode, the
+    norms before it already recomputed; returns how many were."""
+    x = torch.as_tensor(x, dtype=torch.float32)
     norms = [m for m in model.modules() if isinstance(m, NORM_TYPES) and m.track_running_stats]
-    momenta = [m.momentum for m in norms]
-    for m in norms:
-        m.reset_running_stats()
-        m.momentum = None  # cumulative moving average: every batch weighs the same
+    order = []
+    hooks = [m.register_forward_hook(lambda mod, args, out: order.append(mod)) for m in norms]
     was_training = model.training
     model.eval()
-    for m in norms:
-        m.train()
     try:
         with torch.no_grad():
-            for batch in torch.as_tensor(x, dtype=torch.float32).split(batch_size):
-                model(batch)
+            model(x[:2])
     finally:
-        for m, momentum in zip(norms, momenta):
-            m.momentum = momentum
+        for h in hooks:
+            h.remove()
+    ran = list(dict.fromkeys(order))
+    try:
+        for norm in ran:
+            momentum = norm.momentum
+            norm.reset_running_stats()
+            norm.momentum = None  # cumulative average: every batch weighs the same
+            norm.train()
+            with torch.no_grad():
+                for batch in x.split(batch_size):
+                    model(batch)
+            norm.momentum = momentum
+            norm.eval()
+    finally:
         model.train(was_training)
-    return len(norms)
+    return len(ran)
 
 
 def finetune(model: nn.Module, x, y, config: PruneConfig, batch_size: int = 64) -> None:
