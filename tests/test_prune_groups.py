@@ -209,3 +209,16 @@ def test_refinement_spends_its_budget_and_tt_completes_a_sweep(method):
         assert {n: int(m.sum()) for n, m in result.masks.items()} == {n: 7 for n in "abc"}
         if method == "tt":
             assert result.sweeps >= 1
+
+
+def test_the_half_unet_denoiser_prunes_its_additive_skips_as_one_group_and_exports():
+    from annealq.prune.tasks import HalfUNet
+
+    torch.manual_seed(1)
+    x = torch.rand(6, 1, 10, 12)
+    model = with_statistics(HalfUNet(channels=4), x)
+    result = prune(model, (x, 0.1 * torch.randn_like(x)), PruneConfig(sparsity=0.5, method="fisher-greedy"))
+    assert {"enc1.3", "enc2.3", "enc3.3"} in [set(l.names) for l in prunable_layers(model, x)[0]]
+    small = result.exported
+    assert small.enc1[3].out_channels == small.enc2[3].out_channels == small.enc3[3].out_channels == 2
+    assert torch.allclose(result.model(x), small(x), atol=1e-5)
