@@ -153,12 +153,9 @@ def benchmark(name: str, task_for_seed: Callable[[int], object], folder, *, seed
               sparsities=(0.2, 0.36, 0.5), base: PruneConfig = PruneConfig(), budgets=(40, 200, 1000),
               budget_sparsity: float = 0.36, variants_=None) -> dict:
     """:func:`selector_rows` and :func:`budget_rows` over ``seeds``, saved as ``<name>.json`` and ``<name>.txt``
-    in ``folder``: the summary table, each QUBO's margin over the best of :data:`BASELINES`, the QUBO
-    variant the held-out split picks, and the refinement budget sweep."""
-    from pathlib import Path
-
-    from annealq.studies.tables import text_table, write_json
-
+    in ``folder`` (after the selector rows, then after each seed's budget sweep): the summary table, each
+    QUBO's margin over the best of :data:`BASELINES`, the QUBO variant the held-out split picks, and the
+    refinement budget sweep."""
     began = time.time()
     tasks = {}
 
@@ -167,38 +164,54 @@ def benchmark(name: str, task_for_seed: Callable[[int], object], folder, *, seed
             tasks[seed] = task_for_seed(seed)
         return tasks[seed]
 
-    rows = selector_rows(task, seeds, sparsities, base, variants_=variants_, on_row=lambda r: print(
-        f"seed {r['seed']} s={r['sparsity']:.2f} {r['label']:>34} {r['metric']} {r['value']:.4f} "
-        f"(held-out {r['validation']:.4f}, {r['seconds']:.1f}s)", flush=True))
+    rows = []
+    for seed in seeds:  # saved after each seed: a cut run keeps what it measured
+        rows += selector_rows(task, [seed], sparsities, base, variants_=variants_, on_row=lambda r: print(
+            f"seed {r['seed']} s={r['sparsity']:.2f} {r['label']:>34} {r['metric']} {r['value']:.4f} "
+            f"(held-out {r['validation']:.4f}, {r['seconds']:.1f}s)", flush=True))
+        report = _save(name, folder, rows, [], seeds, sparsities, base, budget_sparsity, began)
+    refinement = []
+    for seed in seeds if budgets else ():
+        refinement += budget_rows(task(seed), budget_sparsity, base, budgets, seed=seed)
+        report = _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsity, began)
+    print(report["text"])
+    return report
+
+
+def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsity, began) -> dict:
+    """The report of :func:`benchmark` so far, written as ``<name>.json`` and ``<name>.txt``."""
+    from pathlib import Path
+
+    from annealq.studies.tables import text_table, write_json
+
     summary = summarize(rows)
     qubos = [label for label in dict.fromkeys(r["label"] for r in rows) if "qubo" in label]
     margin = {label: margins(summary, label, BASELINES) for label in qubos}
     held_out = {label: margins(summary, label, BASELINES, value="validation_mean") for label in qubos}
     picked = {s: max(qubos, key=lambda label: held_out[label].get(s, -np.inf)) for s in sparsities}
-    refinement = [r for seed in seeds for r in budget_rows(task(seed), budget_sparsity, base, budgets, seed=seed)
-                  ] if budgets else []
     ref_summary = refinement_summary(refinement)
     title = rows[0]["task"]
     dense = float(np.mean(list({r["seed"]: r["dense"] for r in rows}.values())))
     text = [format_summary(summary, f"{title} (dense {dense:.4f})"),
             "", f"QUBO margin over the best of {', '.join(BASELINES)} (test mean; held-out mean in brackets)",
             text_table(["qubo"] + [f"s={s:g}" for s in sparsities],
-                       [[label] + [f"{margin[label].get(s, float('nan')):+.4f} ({held_out[label].get(s, float('nan')):+.4f})"
-                                   for s in sparsities] for label in qubos]),
+                       [[label] + [f"{margin[label].get(s, float('nan')):+.4f} "
+                                   f"({held_out[label].get(s, float('nan')):+.4f})" for s in sparsities]
+                        for label in qubos]),
             "picked on the held-out split: " + ", ".join(f"s={s:g}: {picked[s]} ({margin[picked[s]][s]:+.4f} test)"
                                                           for s in sparsities)]
     if ref_summary:
-        text += ["", f"refinement from fisher-qubo at s={budget_sparsity:g} (test gain over the start, mean +- std)",
+        text += ["", f"refinement from fisher-qubo at s={budget_sparsity:g} (test gain over the start, mean +- std, "
+                     f"seeds {sorted({r['seed'] for r in refinement})})",
                  text_table(["refine", "budget", "gain", "held-out gain", "evaluations", "sweeps"],
                             [[r["refine"], r["budget"], f"{r['gain']:+.4f} +-{r['gain_std']:.4f}",
                               f"{r['validation_gain']:+.4f}", f"{r['evaluations']:.0f}", f"{r['sweeps']:.1f}"]
                              for r in ref_summary])]
     text = "\n".join(text)
-    print(text)
     report = {"name": name, "task": title, "dense": dense, "seeds": list(seeds), "sparsities": list(sparsities),
               "config": base.to_dict(), "baselines": list(BASELINES), "rows": rows, "summary": summary,
               "margins": margin, "held_out_margins": held_out, "picked": picked, "refinement": refinement,
-              "refinement_summary": ref_summary, "seconds": time.time() - began}
+              "refinement_summary": ref_summary, "text": text, "seconds": time.time() - began}
     folder = Path(folder)
     write_json(folder / f"{name}.json", report)
     (folder / f"{name}.txt").write_text(text + "\n")
