@@ -152,7 +152,7 @@ def refinement_summary(rows: list[dict]) -> list[dict]:
 def benchmark(name: str, task_for_seed: Callable[[int], object], folder, *, seeds=(0, 1, 2),
               sparsities=(0.2, 0.36, 0.5), base: PruneConfig = PruneConfig(), budgets=(40, 200, 1000),
               budget_sparsity: float = 0.36, variants_=None) -> dict:
-    """:func:`selector_rows` and :func:`budget_rows` over ``seeds``, saved as ``<name>.json`` and ``<name>.txt``
+    """:func:`selector_rows` and :func:`budget_rows` over ``seeds``, saved as ``<name>.{json,txt,png}``
     in ``folder`` (after the selector rows, then after each seed's budget sweep): the summary table, each
     QUBO's margin over the best of :data:`BASELINES`, the QUBO variant the held-out split picks, and the
     refinement budget sweep."""
@@ -179,9 +179,11 @@ def benchmark(name: str, task_for_seed: Callable[[int], object], folder, *, seed
 
 
 def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsity, began) -> dict:
-    """The report of :func:`benchmark` so far, written as ``<name>.json`` and ``<name>.txt``."""
+    """The report of :func:`benchmark` so far, written as ``<name>.json``, ``<name>.txt`` and ``<name>.png``
+    (the test metric's mean against sparsity, one line per row label)."""
     from pathlib import Path
 
+    from annealq.prune.report import plot_metric
     from annealq.studies.tables import text_table, write_json
 
     summary = summarize(rows)
@@ -215,4 +217,7 @@ def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsi
     folder = Path(folder)
     write_json(folder / f"{name}.json", report)
     (folder / f"{name}.txt").write_text(text + "\n")
+    means = [{"method": s["label"], "sparsity": s["sparsity"], "value": s["mean"], "finetune_epochs": 0,
+              "metric": rows[0]["metric"], "task": f"{title}, mean of {len(seeds)} seeds"} for s in summary]
+    plot_metric(means, dense).savefig(folder / f"{name}.png", dpi=120)
     return report
