@@ -3,9 +3,10 @@ re-scoring, QUBO), random, and the QUBO's quadratic-term candidates, at 20/36/50
 3 seeds (the model trained per seed), no fine-tuning; then the refinement (swap, tensor train) at
 40/200/1000 evaluations from fisher-qubo at 36%.  ``--architecture dncnn``: the DnCNN-like
 ``nn.Sequential``; ``halfunet``: the Half-UNet-like model with BatchNorm, in-place ReLU and additive
-skips (tied channels pruned as groups).
+skips (tied channels pruned as groups).  ``--recalibrate-bn``: every method recomputes the BatchNorm
+statistics under its masks (``PruneConfig.recalibrate_bn``), saved with the suffix ``_recalibrated``.
 
-Writes benchmarks/results/prune_denoise.{json,txt} (dncnn) or prune_denoise_halfunet.{json,txt}.  Run:
+Writes benchmarks/results/prune_denoise.{json,txt,png} (dncnn) or prune_denoise_halfunet.{json,txt,png}.  Run:
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/prune_denoise.py [--architecture halfunet] [--seeds 0,1,2]
 """
 import argparse
@@ -32,9 +33,11 @@ if __name__ == "__main__":
     parser.add_argument("--sparsities", default="0.2,0.36,0.5")
     parser.add_argument("--budgets", default="40,200,1000", help="refinement budgets ('' for none)")
     parser.add_argument("--route", default="sa")
+    parser.add_argument("--recalibrate-bn", action="store_true")
     args = parser.parse_args()
-    base = PruneConfig(solver=SolverConfig(route=args.route, num_reads=10))
-    name = "prune_denoise" if args.architecture == "dncnn" else "prune_denoise_halfunet"
+    base = PruneConfig(recalibrate_bn=args.recalibrate_bn, solver=SolverConfig(route=args.route, num_reads=10))
+    name = "prune_denoise" + ("" if args.architecture == "dncnn" else "_halfunet")
+    name += "_recalibrated" if args.recalibrate_bn else ""
     benchmark(name, lambda seed: denoise_task(args.sigma, seed=seed, architecture=args.architecture),
               Path(__file__).parent / "results", seeds=ints(args.seeds),
               sparsities=tuple(float(s) for s in args.sparsities.split(",")), base=base, budgets=ints(args.budgets))

@@ -3,7 +3,7 @@ re-scoring, QUBO), random, and the QUBO's quadratic-term candidates, at 20/36/50
 model trained per seed), no fine-tuning; then the refinement (swap, tensor train) at 40/200/1000
 evaluations from fisher-qubo at 36%.
 
-Writes benchmarks/results/prune_digits.{json,txt}.  Run:
+Writes benchmarks/results/prune_digits.{json,txt,png}.  Run:
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/prune_digits.py [--seeds 0,1,2] [--budgets 40,200,1000]
 """
 import argparse

@@ -23,13 +23,15 @@ def section(report: dict) -> str:
     lines = [f"### {report['task']} (`benchmarks/results/{report['name']}.{{json,txt}}`, seeds {report['seeds']})", "",
              "```", report["text"], "```", ""]
     target = QUBO_TARGET[metric]
-    for label in ("fisher-qubo", report["picked"].get("0.36", report["picked"].get(0.36))):
-        m = margins[label].get("0.36", margins[label].get(0.36))
+    for label in dict.fromkeys(("fisher-qubo", report["picked"]["0.36"])):
+        m = margins[label]["0.36"]
+        p = report["paired_margins"][label]["0.36"]
         verdict = "met" if m >= target else f"missed by {target - m:.4f}{unit}"
-        lines.append(f"- `{label}` at 36%: {m:+.4f}{unit} against the best of {', '.join(report['baselines'])} "
-                     f"(target {target:+.2f}{unit}: {verdict}).")
+        lines.append(f"- `{label}` at 36%: {m:+.4f}{unit} against the best mean of {', '.join(report['baselines'])} "
+                     f"(target {target:+.2f}{unit}: {verdict}); per seed against that seed's best baseline "
+                     f"{p['mean']:+.4f} +- {p['std']:.4f}{unit}, won on {p['wins']} of {p['n']} seeds.")
     wins = [(label, s, m) for label, by in margins.items() for s, m in by.items() if m > 0]
-    lines.append("- QUBO rows above the best baseline: " + (", ".join(f"`{label}` at {float(s):g} ({m:+.4f}{unit})"
+    lines.append("- QUBO rows above the best baseline mean: " + (", ".join(f"`{label}` at {float(s):g} ({m:+.4f}{unit})"
                                                                      for label, s, m in wins) or "none") + ".")
     for r in report["refinement_summary"]:
         verdict = "met" if metric != "psnr" or r["gain"] >= REFINE_TARGET else \

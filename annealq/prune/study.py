@@ -91,6 +91,22 @@ def margins(summary: list[dict], label: str, baselines, value: str = "mean") -> 
     return out
 
 
+def paired_margins(rows: list[dict], label: str, baselines) -> dict:
+    """``{sparsity: {"mean", "std", "wins", "n"}}`` of ``label``'s value minus the best baseline value of the
+    same seed (a stricter comparison than the difference of means: the best baseline may change by seed)."""
+    by = {(r["label"], r["sparsity"], r["seed"]): r["value"] for r in rows}
+    out = {}
+    for sparsity in dict.fromkeys(r["sparsity"] for r in rows):
+        diffs = [by[(label, sparsity, seed)] - max(by[(b, sparsity, seed)] for b in baselines)
+                 for seed in dict.fromkeys(r["seed"] for r in rows)
+                 if (label, sparsity, seed) in by and all((b, sparsity, seed) in by for b in baselines)]
+        if diffs:
+            d = np.array(diffs)
+            out[sparsity] = {"mean": float(d.mean()), "std": float(d.std(ddof=1)) if d.size > 1 else 0.0,
+                             "wins": int((d > 0).sum()), "n": int(d.size)}
+    return out
+
+
 def format_summary(summary: list[dict], title: str = "") -> str:
     """Labels down, sparsities across: ``mean +- std`` of the test metric (n seeds)."""
     sparsities = sorted({s["sparsity"] for s in summary})
@@ -191,6 +207,7 @@ def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsi
     margin = {label: margins(summary, label, BASELINES) for label in qubos}
     held_out = {label: margins(summary, label, BASELINES, value="validation_mean") for label in qubos}
     picked = {s: max(qubos, key=lambda label: held_out[label].get(s, -np.inf)) for s in sparsities}
+    paired = {label: paired_margins(rows, label, BASELINES) for label in qubos}
     ref_summary = refinement_summary(refinement)
     title = rows[0]["task"]
     dense = float(np.mean(list({r["seed"]: r["dense"] for r in rows}.values())))
@@ -201,7 +218,11 @@ def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsi
                                    f"({held_out[label].get(s, float('nan')):+.4f})" for s in sparsities]
                         for label in qubos]),
             "picked on the held-out split: " + ", ".join(f"s={s:g}: {picked[s]} ({margin[picked[s]][s]:+.4f} test)"
-                                                          for s in sparsities)]
+                                                          for s in sparsities),
+            "", "per seed: QUBO minus that seed's best baseline (mean +- std, seeds won)",
+            text_table(["qubo"] + [f"s={s:g}" for s in sparsities],
+                       [[label] + [(lambda p: f"{p['mean']:+.4f} +-{p['std']:.4f} {p['wins']}/{p['n']}" if p else "")(
+                           paired[label].get(s)) for s in sparsities] for label in qubos])]
     if ref_summary:
         text += ["", f"refinement from fisher-qubo at s={budget_sparsity:g} (test gain over the start, mean +- std, "
                      f"seeds {sorted({r['seed'] for r in refinement})})",
@@ -212,7 +233,7 @@ def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsi
     text = "\n".join(text)
     report = {"name": name, "task": title, "dense": dense, "seeds": list(seeds), "sparsities": list(sparsities),
               "config": base.to_dict(), "baselines": list(BASELINES), "rows": rows, "summary": summary,
-              "margins": margin, "held_out_margins": held_out, "picked": picked, "refinement": refinement,
+              "margins": margin, "held_out_margins": held_out, "paired_margins": paired, "picked": picked, "refinement": refinement,
               "refinement_summary": ref_summary, "text": text, "seconds": time.time() - began}
     folder = Path(folder)
     write_json(folder / f"{name}.json", report)
