@@ -17,6 +17,10 @@ each selector's name to its function ``selector(ctx, criterion) -> ({layer: bool
 - ``random``: ``k`` units per layer drawn with the config's seed.
 
 The criterion ``None`` is the config's importance mix (the methods ``qubo``, ``qubo-refined``).
+
+Example:
+    >>> sorted(SELECTORS), top_k(np.array([0.2, 0.9, 0.5]), 2).tolist()
+    (['greedy', 'qubo', 'random', 'topk'], [False, True, True])
 """
 from __future__ import annotations
 
