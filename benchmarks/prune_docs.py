@@ -1,6 +1,6 @@
 """Write the pruning results section of docs/prune.md from the saved benchmark JSON (no typed figures).
 
-Reads benchmarks/results/prune_denoise.json, prune_denoise_halfunet.json and prune_digits.json (those
+Reads benchmarks/results/prune_denoise*.json, prune_digits.json and prune_fashion.json (those
 present) and replaces the text between the ``prune-results`` markers.  Run:
     python benchmarks/prune_docs.py
 """
@@ -10,7 +10,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
-NAMES = ("prune_denoise", "prune_denoise_halfunet", "prune_denoise_halfunet_recalibrated", "prune_digits")
+NAMES = ("prune_denoise", "prune_denoise_halfunet", "prune_denoise_halfunet_recalibrated", "prune_digits",
+         "prune_fashion")
 #: issue 19's targets at 36% sparsity without fine-tuning
 QUBO_TARGET = {"psnr": 0.26, "accuracy": 0.0}
 REFINE_TARGET = 0.12
