@@ -38,8 +38,8 @@ def section(report: dict) -> str:
         verdict = "met" if metric != "psnr" or r["gain"] >= REFINE_TARGET else \
             f"missed by {REFINE_TARGET - r['gain']:.4f} dB"
         if metric == "psnr":
-            lines.append(f"- refinement `{r['refine']}` at {r['budget']} evaluations: {r['gain']:+.4f}{unit} on the test "
-                         f"split over its start ({r['validation_gain']:+.4f} held-out; target +{REFINE_TARGET} dB: "
+            lines.append(f"- refinement `{r['refine']}` at {r['budget']} evaluations: {r['gain']:+.4f}{unit} on the "
+                         f"test split over its start ({r['validation_gain']:+.4f} held-out; target +{REFINE_TARGET} dB: "
                          f"{verdict}).")
     return "\n".join(lines) + "\n"
 

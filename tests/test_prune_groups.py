@@ -6,7 +6,7 @@ from torch import nn
 
 from annealq.formulations.pruning import objective
 from annealq.prune import PruneConfig, prune
-from annealq.prune.graph import export, masked, prunable_layers
+from annealq.prune.graph import prunable_layers
 from annealq.prune.methods import PruneContext, _qubo_terms
 from annealq.prune.pipeline import keep_counts
 from annealq.prune.refine import refine

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from annealq.prune.capacity import PATHS
 from annealq.prune.refine import METHODS as REFINEMENTS
-from annealq.prune.registry import METHODS, method_spec
+from annealq.prune.registry import METHODS, method_spec  # noqa: F401 (METHODS re-exported)
 from annealq.prune.scores import SIMILARITIES, check_weights
 from annealq.samplers.config import (Config, SolverConfig, check_choice, check_count, check_positive, check_seed)
 

@@ -159,7 +159,8 @@ def refinement_summary(rows: list[dict]) -> list[dict]:
         gain = np.array([m["value"] - m["start_value"] for m in members])
         held = np.array([m["validation"] - m["validation_start"] for m in members])
         out.append({"task": task, "refine": refinement, "budget": budget, "gain": float(gain.mean()),
-                    "gain_std": float(gain.std(ddof=1)) if gain.size > 1 else 0.0, "validation_gain": float(held.mean()),
+                    "gain_std": float(gain.std(ddof=1)) if gain.size > 1 else 0.0,
+                    "validation_gain": float(held.mean()),
                     "evaluations": float(np.mean([m["evaluations"] for m in members])),
                     "sweeps": float(np.mean([m["sweeps"] for m in members])), "n": len(members)})
     return out
@@ -233,7 +234,8 @@ def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsi
     text = "\n".join(text)
     report = {"name": name, "task": title, "dense": dense, "seeds": list(seeds), "sparsities": list(sparsities),
               "config": base.to_dict(), "baselines": list(BASELINES), "rows": rows, "summary": summary,
-              "margins": margin, "held_out_margins": held_out, "paired_margins": paired, "picked": picked, "refinement": refinement,
+              "margins": margin, "held_out_margins": held_out, "paired_margins": paired, "picked": picked,
+              "refinement": refinement,
               "refinement_summary": ref_summary, "text": text, "seconds": time.time() - began}
     folder = Path(folder)
     write_json(folder / f"{name}.json", report)

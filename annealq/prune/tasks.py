@@ -91,9 +91,9 @@ class HalfUNet(nn.Module):
         super().__init__()
 
         def block(cin):
-            return nn.Sequential(nn.Conv2d(cin, channels, 3, padding=1), nn.BatchNorm2d(channels), nn.ReLU(inplace=True),
-                                 nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels),
-                                 nn.ReLU(inplace=True))
+            return nn.Sequential(nn.Conv2d(cin, channels, 3, padding=1), nn.BatchNorm2d(channels),
+                                 nn.ReLU(inplace=True), nn.Conv2d(channels, channels, 3, padding=1),
+                                 nn.BatchNorm2d(channels), nn.ReLU(inplace=True))
 
         self.enc1, self.enc2, self.enc3 = block(1), block(channels), block(channels)
         self.fuse = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), nn.BatchNorm2d(channels),
