@@ -1,42 +1,43 @@
-"""Prune the DnCNN-like denoiser with every method at 20/36/50% sparsity (sigma 25, no fine-tuning),
-then qubo / taylor-greedy / l1-qubo at 36% for sigma 15 and 50, and qubo at 36% on other routes and
-exact-k paths (tabu, a mock QPU, the k-hot penalty BQM, the CQM sent as its penalty BQM).
+"""Prune a denoiser: every criterion (taylor, fisher, l1) under every selector (top-k, greedy with
+re-scoring, QUBO), random, and the QUBO's quadratic-term candidates, at 20/36/50% sparsity, sigma 25,
+3 seeds (the model trained per seed), no fine-tuning; then the refinement (swap, tensor train) at
+40/200/1000 evaluations from fisher-qubo at 36%.  ``--architecture dncnn``: the DnCNN-like
+``nn.Sequential``; ``halfunet``: the Half-UNet-like model with BatchNorm, in-place ReLU and additive
+skips (tied channels pruned as groups).  ``--recalibrate-bn``: every method recomputes the BatchNorm
+statistics under its masks (``PruneConfig.recalibrate_bn``), saved with the suffix ``_recalibrated``.
 
-Writes benchmarks/results/prune_denoise.{json,txt,png}.  Run:
-    nice -n 10 python benchmarks/prune_denoise.py [--budget 40] [--route sa]
+Writes benchmarks/results/prune_denoise.{json,txt,png} (dncnn) or prune_denoise_halfunet.{json,txt,png}.  Run:
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/prune_denoise.py [--architecture halfunet] [--seeds 0,1,2]
 """
 import argparse
 from pathlib import Path
 
-from dataclasses import replace
+import torch
 
 from annealq.prune.config import PruneConfig
-from annealq.prune.report import benchmark, compare, format_table
+from annealq.prune.study import benchmark
 from annealq.prune.tasks import denoise_task
 from annealq.samplers import SolverConfig
 
+
+def ints(text):
+    return tuple(int(t) for t in text.split(",") if t.strip())
+
+
 if __name__ == "__main__":
+    torch.set_num_threads(1)
     parser = argparse.ArgumentParser()
+    parser.add_argument("--architecture", choices=["dncnn", "halfunet"], default="dncnn")
+    parser.add_argument("--sigma", type=int, default=25)
+    parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--sparsities", default="0.2,0.36,0.5")
-    parser.add_argument("--finetune", type=int, default=0)
-    parser.add_argument("--budget", type=int, default=40)
+    parser.add_argument("--budgets", default="40,200,1000", help="refinement budgets ('' for none)")
     parser.add_argument("--route", default="sa")
+    parser.add_argument("--recalibrate-bn", action="store_true")
     args = parser.parse_args()
-    base = PruneConfig(refine_budget=args.budget, solver=SolverConfig(route=args.route, num_reads=10))
-    other = []
-    for sigma in (15, 50):
-        task = denoise_task(sigma)
-        rows = compare(task, [0.36], ["qubo", "taylor-greedy", "l1-qubo"], base)
-        print(format_table(rows, task.test(task.model)))
-        other += [{**r, "dense": task.test(task.model)} for r in rows]
-    task = denoise_task(25)
-    routes = []
-    for route, exact_k in (("tabu", "capacity"), ("mock-qpu:Advantage_system4.1", "capacity"), ("sa", "penalty"),
-                           ("sa", "cqm")):
-        config = replace(base, exact_k=exact_k, solver=replace(base.solver, route=route))
-        row = compare(task, [0.36], ["qubo"], config)[0]
-        routes.append({**row, "route": route, "exact_k": exact_k})
-        print(route, exact_k, round(row["value"], 4), f"{row['seconds']:.1f}s", flush=True)
-    benchmark(task, "prune_denoise", Path(__file__).parent / "results",
-              sparsities=[float(s) for s in args.sparsities.split(",")], finetune=args.finetune, base=base,
-              extra={"other_sigmas": other, "routes": routes})
+    base = PruneConfig(recalibrate_bn=args.recalibrate_bn, solver=SolverConfig(route=args.route, num_reads=10))
+    name = "prune_denoise" + ("" if args.architecture == "dncnn" else "_halfunet")
+    name += "_recalibrated" if args.recalibrate_bn else ""
+    benchmark(name, lambda seed: denoise_task(args.sigma, seed=seed, architecture=args.architecture),
+              Path(__file__).parent / "results", seeds=ints(args.seeds),
+              sparsities=tuple(float(s) for s in args.sparsities.split(",")), base=base, budgets=ints(args.budgets))

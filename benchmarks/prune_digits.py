@@ -1,23 +1,35 @@
-"""Prune the digits CNN with every method at 20/36/50% sparsity, with and without fine-tuning.
+"""Prune the digits CNN: every criterion (taylor, fisher, l1) under every selector (top-k, greedy with
+re-scoring, QUBO), random, and the QUBO's quadratic-term candidates, at 20/36/50% sparsity, 3 seeds (the
+model trained per seed), no fine-tuning; then the refinement (swap, tensor train) at 40/200/1000
+evaluations from fisher-qubo at 36%.
 
 Writes benchmarks/results/prune_digits.{json,txt,png}.  Run:
-    nice -n 10 python benchmarks/prune_digits.py [--finetune 3] [--budget 40] [--route sa]
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/prune_digits.py [--seeds 0,1,2] [--budgets 40,200,1000]
 """
 import argparse
 from pathlib import Path
 
+import torch
+
 from annealq.prune.config import PruneConfig
-from annealq.prune.report import benchmark
+from annealq.prune.study import benchmark
 from annealq.prune.tasks import digits_task
 from annealq.samplers import SolverConfig
 
+
+def ints(text):
+    return tuple(int(t) for t in text.split(",") if t.strip())
+
+
 if __name__ == "__main__":
+    torch.set_num_threads(1)
     parser = argparse.ArgumentParser()
+    parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--sparsities", default="0.2,0.36,0.5")
-    parser.add_argument("--finetune", type=int, default=3)
-    parser.add_argument("--budget", type=int, default=40)
+    parser.add_argument("--budgets", default="40,200,1000", help="refinement budgets ('' for none)")
     parser.add_argument("--route", default="sa")
     args = parser.parse_args()
-    base = PruneConfig(refine_budget=args.budget, solver=SolverConfig(route=args.route, num_reads=10))
-    benchmark(digits_task(), "prune_digits", Path(__file__).parent / "results",
-              sparsities=[float(s) for s in args.sparsities.split(",")], finetune=args.finetune, base=base)
+    base = PruneConfig(solver=SolverConfig(route=args.route, num_reads=10))
+    benchmark("prune_digits", lambda seed: digits_task(seed=seed), Path(__file__).parent / "results",
+              seeds=ints(args.seeds), sparsities=tuple(float(s) for s in args.sparsities.split(",")), base=base,
+              budgets=ints(args.budgets))

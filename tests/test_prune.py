@@ -174,13 +174,13 @@ def test_exported_model_equals_masked_model(with_torch_pruning, monkeypatch):
     assert torch.allclose(small(x), want, atol=1e-5)
 
 
-def test_residual_ties_are_left_alone_and_plain_walk_refuses_other_graphs(monkeypatch):
+def test_residual_ties_are_one_group_and_plain_walk_refuses_other_graphs(monkeypatch):
     if graph_module.torch_pruning() is None:
         pytest.skip("torch-pruning is not installed")
     model, x = Residual(), torch.randn(3, 1, 4, 4)
     layers, left = prunable_layers(model, x)
-    assert [l.name for l in layers] == ["c"]
-    assert {n for n, why in left if "residual" in why} == {"a", "b"}
+    assert [(l.name, l.names) for l in layers] == [("a", ["a", "b"]), ("c", ["c"])]
+    assert left == [("head", "the model's output layer")]
     monkeypatch.setattr(graph_module, "torch_pruning", lambda: None)
     with pytest.raises(ValueError, match="install torch-pruning"):
         prunable_layers(model, x)

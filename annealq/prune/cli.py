@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from annealq.harness.options import names, new_run_dir, numbers, run_options, settings, solver_config
+from annealq.prune.registry import SELECTOR_ROWS
 
 AXES = ("sparsities", "methods", "finetune")
 
@@ -21,24 +22,35 @@ def _importance(text: str) -> dict:
 
 
 @click.command("prune")
-@click.option("--task", type=click.Choice(["denoise", "digits"]), default="digits", show_default=True,
-              help="denoise: a small conv denoiser on a photograph; digits: a small CNN classifier")
+@click.option("--task", type=click.Choice(["denoise", "denoise-halfunet", "digits"]), default="digits",
+              show_default=True, help="denoise: a small conv denoiser on a photograph; denoise-halfunet: a Half-UNet "
+                                      "(BatchNorm, additive skips); digits: a small CNN classifier")
 @click.option("--sigma", type=click.IntRange(min=1), default=25, show_default=True,
               help="denoise: noise level (of 255): 15, 25, 50")
 @click.option("--sparsities", default="0.2,0.36,0.5", show_default=True,
               help="comma-separated fractions of units removed per layer")
-@click.option("--methods", default="qubo,qubo-refined,taylor-greedy,l1,l1-qubo,taylor-topk,random", show_default=True,
-              help="comma-separated pruning methods")
+@click.option("--methods", default=",".join((*SELECTOR_ROWS, "fisher-qubo-refined")), show_default=True,
+              help="comma-separated <criterion>-<selector>[-refined] (criteria taylor, fisher, l1; selectors topk, "
+                   "greedy, qubo) or random")
 @click.option("--exact-k", type=click.Choice(["capacity", "cqm", "penalty"]), default="capacity", show_default=True,
               help="how exactly k units are kept: capacity search, a k-hot CQM, or a penalty BQM")
 @click.option("--importance", default="fisher=1", show_default=True,
               help="criterion=weight pairs over taylor, fisher, l1")
 @click.option("--redundancy", type=click.FloatRange(min=0), default=0.1, show_default=True,
-              help="weight of the activation-similarity (quadratic) term")
+              help="weight of the QUBO's pair term")
+@click.option("--quadratic", type=click.Choice(["redundancy", "second-order"]), default="redundancy",
+              show_default=True, help="the QUBO's pair term: activation redundancy, or the criterion's second-order "
+                                      "estimate of removing units together")
+@click.option("--scope", type=click.Choice(["layer", "global", "joint"]), default="layer", show_default=True,
+              help="one QUBO per layer, one over every layer with the summed budget, or one over every layer with "
+                   "per-layer budgets and cross-layer terms")
+@click.option("--rounds", type=click.IntRange(min=1), default=1, show_default=True,
+              help="QUBO rounds: the budget reached in this many steps, scores recomputed in between")
+@click.option("--recalibrate-bn", is_flag=True, help="recompute BatchNorm statistics under the masks")
 @click.option("--refine", type=click.Choice(["swap", "tt"]), default="swap", show_default=True,
               help="refinement of qubo-refined against the true metric: swap search or tensor train")
 @click.option("--refine-budget", type=click.IntRange(min=1), default=40, show_default=True,
-              help="true-metric evaluations of qubo-refined")
+              help="true-metric evaluations of the -refined methods")
 @click.option("--finetune", type=click.IntRange(min=0), default=0, show_default=True,
               help="also rows after this many fine-tuning epochs (0: none); the QUBO answers are reused")
 @run_options(default_route="sa", reads_help="reads per pruning QUBO")
@@ -50,8 +62,9 @@ def prune_command(**params):
     methods = names(params["methods"], "--methods")
     solver = solver_config(params)
     base = PruneConfig(importance=_importance(params["importance"]), redundancy=params["redundancy"],
-                       exact_k=params["exact_k"], refine=params["refine"], refine_budget=params["refine_budget"],
-                       seed=params["seed"], solver=solver)
+                       quadratic=params["quadratic"], scope=params["scope"], rounds=params["rounds"],
+                       recalibrate_bn=params["recalibrate_bn"], exact_k=params["exact_k"], refine=params["refine"],
+                       refine_budget=params["refine_budget"], seed=params["seed"], solver=solver)
     for s in sparsities:
         PruneConfig(sparsity=s)
     for m in methods:

@@ -1,17 +1,21 @@
 """Which units of a torch model can be pruned, masks for evaluation, and the physically smaller export.
 
 A prunable layer is a ``Conv1d``/``Conv2d``/``Linear`` whose output channels (neurons) can be
-removed on their own: the last layer run (the model's output) is left alone, and so is a layer
-whose channels are tied to another layer's by a residual add or a concatenation (removing one
-would break the other's shape).  Those ties come from ``torch-pruning``'s dependency graph when
-it is installed (``pip install annealq[prune]``): it traces any model, and it removes channels
-physically together with every layer they touch (BatchNorm, the next layers' inputs, a flatten
-into a ``Linear``), which a hand-written walk would have to re-derive for each graph shape.
-Without it, plain ``nn.Sequential`` conv/linear stacks are handled here.
+removed: the last layer run (the model's output) is left alone, and so is a layer run more than
+once.  Layers whose output channels are tied by a residual add are one prunable unit set: their
+channel ``c`` is kept or removed together (one mask, scored over all of them).  The ties come
+from ``torch-pruning``'s dependency graph when it is installed (``pip install annealq[prune]``):
+it traces any model, and it removes channels physically together with every layer they touch
+(BatchNorm, the next layers' inputs, a flatten into a ``Linear``, a concatenation's slice),
+which a hand-written walk would have to re-derive for each graph shape.  Without it, plain
+``nn.Sequential`` conv/linear stacks are handled here.
 
-A mask zeroes a unit's output where it leaves its layer (after a BatchNorm that follows it), so
-with activations that map 0 to 0 (ReLU, tanh, GELU) the masked model computes exactly what the
-exported smaller one does.
+A mask zeroes a unit's output where it leaves its layer (after a BatchNorm that takes the
+layer's output unchanged), and at every other per-channel module of its group (a BatchNorm
+after an activation or after the residual add), so with activations that map 0 to 0 (ReLU,
+tanh, GELU) the masked model computes exactly what the exported smaller one does.  In-place
+activations are seen through: a BatchNorm fed by a tensor an in-place ReLU has changed is not
+"right after" the layer.
 
 Example:
     >>> import torch
@@ -48,19 +52,38 @@ NORM_TYPES = (nn.BatchNorm1d, nn.BatchNorm2d)
 
 @dataclass
 class PrunableLayer:
-    """One layer whose output units may be removed.
+    """One layer (or several tied by a residual add) whose output units may be removed.
 
     Attributes:
-        name: the module's name in the model.
+        name: the (first run) module's name in the model; the key of its mask.
         module: the Conv/Linear module.
         mask_point: where a mask zeroes its outputs (the module, or the BatchNorm right after it).
         units: number of output channels / neurons.
+        tied: ``((name, module, mask_point), ...)`` of the other layers whose output channels are
+            these units (residual adds): scored with this one, masked and removed together.
+        extra_points: other per-channel modules of the group (a BatchNorm after an activation or
+            after the add), masked but not scored.
     """
 
     name: str
     module: nn.Module
     mask_point: nn.Module
     units: int
+    tied: tuple = ()
+    extra_points: tuple = ()
+
+    @property
+    def score_points(self) -> list[nn.Module]:
+        """Where the scores are read: this layer's mask point and its tied layers'."""
+        return [self.mask_point] + [point for _, _, point in self.tied]
+
+    @property
+    def modules(self) -> list[nn.Module]:
+        return [self.module] + [module for _, module, _ in self.tied]
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name] + [name for name, _, _ in self.tied]
 
 
 def torch_pruning():
@@ -72,12 +95,17 @@ def torch_pruning():
     return torch_pruning
 
 
-def _trace(model: nn.Module, example: torch.Tensor) -> list[tuple[str, nn.Module, object, object]]:
-    """Leaf modules in the order they run: ``(name, module, input, output)`` (references, no copies)."""
+def _trace(model: nn.Module, example: torch.Tensor) -> list[tuple]:
+    """Leaf modules in the order they run: ``(name, module, input, output, input version, output version)``
+    (references, no copies; a tensor's version counter moves when an in-place op changes it)."""
     names = {m: n for n, m in model.named_modules()}
     order = []
-    hooks = [m.register_forward_hook(lambda mod, args, out: order.append((names[mod], mod, args[0] if args else None, out)))
-             for m in model.modules() if not list(m.children())]
+
+    def record(mod, args, out):
+        arg = args[0] if args else None
+        order.append((names[mod], mod, arg, out, getattr(arg, "_version", None), getattr(out, "_version", None)))
+
+    hooks = [m.register_forward_hook(record) for m in model.modules() if not list(m.children())]
     try:
         with torch.no_grad():
             model.eval()
@@ -92,13 +120,23 @@ def _unit_count(module: nn.Module) -> int:
     return module.out_channels if isinstance(module, (nn.Conv1d, nn.Conv2d)) else module.out_features
 
 
-def _coupled(tp, graph, module) -> list[str]:
-    """Other layers whose output channels a dependency graph ties to ``module``'s."""
-    fn = tp.prune_linear_out_channels if isinstance(module, nn.Linear) else tp.prune_conv_out_channels
-    group = graph.get_pruning_group(module, fn, idxs=[0])
-    return [type(dep.target.module).__name__ for dep, _ in group
-            if dep.target.module is not module and isinstance(dep.target.module, UNIT_TYPES)
-            and "out_channels" in getattr(dep.handler, "__name__", "")]
+def _out_pruner(tp, module):
+    return tp.prune_linear_out_channels if isinstance(module, nn.Linear) else tp.prune_conv_out_channels
+
+
+def _group(tp, graph, module, names: dict) -> tuple[list[nn.Module], list[nn.Module], bool]:
+    """``(unit layers, other modules of the model)`` whose output channels the graph ties to ``module``'s,
+    and whether every tie maps channel ``c`` to channel ``c``."""
+    n = _unit_count(module)
+    group = graph.get_pruning_group(module, _out_pruner(tp, module), idxs=list(range(n)))
+    units, others, aligned = [], [], True
+    for dep, idxs in group:
+        target = dep.target.module
+        if target not in names or "out_channels" not in getattr(dep.handler, "__name__", ""):
+            continue
+        aligned &= [int(i) for i in idxs] == list(range(n))
+        (units if isinstance(target, UNIT_TYPES) else others).append(target)
+    return units, others, aligned
 
 
 def _is_chain(model: nn.Module) -> bool:
@@ -111,7 +149,7 @@ def prunable_layers(model: nn.Module, example) -> tuple[list[PrunableLayer], lis
     """``(prunable layers in run order, [(name, why left alone)])`` (see module docstring)."""
     example = torch.as_tensor(example, dtype=float_dtype(model))
     order = _trace(model, example)
-    runs = [(n, m, i, o) for n, m, i, o in order if isinstance(m, UNIT_TYPES)]
+    runs = [(n, m) for n, m, *_ in order if isinstance(m, UNIT_TYPES)]
     if not runs:
         raise ValueError(f"{type(model).__name__} has nothing to prune: annealq prunes the output channels of "
                          f"Conv1d/Conv2d layers and the neurons of Linear layers")
@@ -125,22 +163,39 @@ def prunable_layers(model: nn.Module, example) -> tuple[list[PrunableLayer], lis
     elif not _is_chain(model):
         raise ValueError(f"{type(model).__name__} is not a plain nn.Sequential: install torch-pruning "
                          f"(pip install 'annealq[prune]') to find which channels can be removed")
-    layers, left = [], [(runs[-1][0], "the model's output layer")]
-    seen = set()
-    for name, module, _, out in runs[:-1]:
+    names = {m: n for n, m in model.named_modules()}
+    last = runs[-1][0]
+    layers, left, seen = [], [(last, "the model's output layer")], {last}
+
+    def point(module):  # a BatchNorm fed by this layer's output, unchanged since, carries the mask
+        out, version = next((o, v) for _, m, _, o, _, v in order if m is module)
+        return next((m for _, m, i, _, iv, _ in order if isinstance(m, NORM_TYPES) and i is out and iv == version),
+                    module)
+
+    for name, module in runs[:-1]:
         if name in seen:
             continue
-        seen.add(name)
-        if counts[name] > 1:
-            left.append((name, "run more than once (shared weights)"))
+        units, others, aligned = _group(tp, graph, module, names) if graph is not None else ([module], [], True)
+        unit_names = [names[m] for m in units]
+        seen.update(unit_names)
+        shared = [n for n in unit_names if counts.get(n, 0) > 1]
+        if shared:
+            left += [(n, "run more than once (shared weights)") for n in unit_names]
             continue
-        tied = _coupled(tp, graph, module) if graph is not None else []
-        if tied:
-            left.append((name, f"its channels are tied to {len(tied)} other layer(s) by a residual add or concatenation"))
+        if last in unit_names:
+            left += [(n, "its channels are tied to the model's output layer") for n in unit_names if n != last]
             continue
-        # a BatchNorm fed by this layer's output carries the mask
-        point = next((m for n, m, i, _ in order if isinstance(m, NORM_TYPES) and i is out), module)
-        layers.append(PrunableLayer(name, module, point, _unit_count(module)))
+        if not aligned or any(_unit_count(m) != _unit_count(module) for m in units):
+            left += [(n, "its channels are tied to another layer's with an index shift") for n in unit_names]
+            continue
+        points = {m: point(m) for m in units}
+        if graph is None:
+            extra = ()
+        else:
+            used = set(points.values())
+            extra = tuple(m for m in others if m not in used)
+        tied = tuple((names[m], m, points[m]) for m in units if m is not module)
+        layers.append(PrunableLayer(name, module, points[module], _unit_count(module), tied, extra))
     return layers, left
 
 
@@ -157,7 +212,8 @@ def add_masks(model: nn.Module, layers: list[PrunableLayer], masks: dict) -> lis
     for layer in layers:
         if layer.name in masks:
             mask = torch.as_tensor(np.asarray(masks[layer.name], dtype=bool))
-            handles.append(layer.mask_point.register_forward_hook(_mask_hook(mask)))
+            for point in layer.score_points + list(layer.extra_points):
+                handles.append(point.register_forward_hook(_mask_hook(mask)))
     return handles
 
 
@@ -189,8 +245,7 @@ def export(model: nn.Module, layers: list[PrunableLayer], masks: dict, example) 
         for name, drop in drops.items():
             module = by_name[name]
             if drop:
-                fn = tp.prune_linear_out_channels if isinstance(module, nn.Linear) else tp.prune_conv_out_channels
-                graph.get_pruning_group(module, fn, idxs=drop).prune()
+                graph.get_pruning_group(module, _out_pruner(tp, module), idxs=drop).prune()
         return small
     return _export_chain(small, drops, example)
 
@@ -199,7 +254,7 @@ def _export_chain(small: nn.Sequential, drops: dict, example: torch.Tensor) -> n
     """Channel removal on a plain Sequential: the layer's rows, its BatchNorm, the next layer's inputs."""
     order = _trace(small, example)
     leaves = [(n, m) for n, m, *_ in order]
-    shapes = {n: o.shape for n, m, _, o in order}
+    shapes = {n: o.shape for n, m, _, o, *_ in order}
     for pos, (name, module) in enumerate(leaves):
         if not drops.get(name):
             continue

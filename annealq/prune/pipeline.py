@@ -26,10 +26,11 @@ from torch import nn
 
 from annealq.nn.modules import in_float32
 from annealq.prune.config import PruneConfig
-from annealq.prune.graph import add_masks, export, masked, prunable_layers
-from annealq.prune.methods import METHOD_FUNCTIONS, PruneContext
+from annealq.prune.graph import NORM_TYPES, add_masks, export, masked, prunable_layers
+from annealq.prune.methods import PruneContext, choose, values
 from annealq.prune.refine import RefineResult, refine
-from annealq.prune.scores import check_outputs, check_pair, default_loss, importance
+from annealq.prune.registry import method_spec
+from annealq.prune.scores import check_outputs, check_pair, default_loss
 from annealq.report.tables import Column
 from annealq.workflows import register_workflow, run
 
@@ -45,7 +46,7 @@ class PruneResult:
         config: the config used.
         layers: ``{layer: {"units", "kept", ...facts of the method}}``.
         left_alone: ``[(layer, why)]`` for Conv/Linear layers not pruned.
-        refinement: the refinement's result (``qubo-refined``), else None.
+        refinement: the refinement's result (the ``-refined`` methods), else None.
         seconds: wall time of choosing the masks (fine-tuning excluded).
     """
 
@@ -112,7 +113,7 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
         data: ``(inputs, targets)``: the calibration batch for the scores and the fine-tuning data.
         config: a :class:`PruneConfig`.
         evaluate: ``evaluate(model) -> float``, higher is better, on a held-out split: the true
-            metric the ``qubo-refined`` method searches against.
+            metric the ``-refined`` methods search against.
         journal: a :class:`annealq.records.Journal`: every QUBO answer is recorded (workflow
             ``prune``, steps ``<layer>/capacity-<t>``) and a rerun reuses them.
         progress: called as ``progress(stage, 1)`` after each layer solved / unit removed.
@@ -123,8 +124,10 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
         raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__}: annealq prunes the layers of a "
                         f"module (wrap a function's layers in an nn.Module)")
     x, y = _data(data)
-    if config.method == "qubo-refined" and evaluate is None:
-        raise ValueError("method 'qubo-refined' refines against the true metric: pass evaluate=callable(model) -> float")
+    spec = method_spec(config.method)
+    if spec.refined and evaluate is None:
+        raise ValueError(f"method {config.method!r} refines against the true metric: "
+                         f"pass evaluate=callable(model) -> float")
     start = time.perf_counter()
     work = copy.deepcopy(model).eval()
     check_outputs(work, x, y, config.loss)
@@ -134,17 +137,20 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
         raise ValueError(f"{type(model).__name__} has nothing to prune: every Conv/Linear layer is left alone ({why})")
     ctx = PruneContext(work, layers, x, y, keep_counts(layers, config.sparsity), config, journal, progress,
                        sampler)
-    masks, facts = METHOD_FUNCTIONS[config.method](ctx)
+    masks, facts = choose(ctx, config.method)
     refinement = None
-    if config.method == "qubo-refined":
+    if spec.refined:
         def metric(trial):
             with masked(work, layers, trial):
                 return evaluate(work)
-        priority = {l.name: importance(ctx.scores[l.name], config.importance) for l in layers}
+        priority = {l.name: values(ctx.scores[l.name], spec.criterion, config) for l in layers}
         refinement = refine(masks, metric, config.refine_budget, method=config.refine, priority=priority,
                             seed=config.seed)
         masks = refinement.masks
     seconds = time.perf_counter() - start
+    if config.recalibrate_bn:
+        with masked(work, layers, masks):
+            recalibrate_batchnorm(work, x)
     if config.finetune_epochs:
         with masked(work, layers, masks), in_float32(work):  # a float16 model's steps at float32 precision
             finetune(work, x, y, config)
@@ -152,6 +158,39 @@ def prune_model(model: nn.Module, data, config: PruneConfig = PruneConfig(), *,
     exported = export(work, layers, masks, x)
     add_masks(work, layers, masks)  # for good, on the returned copy
     return PruneResult(work.eval(), masks, exported, config, info, left, refinement, seconds)
+
+
+def recalibrate_batchnorm(model: nn.Module, x, batch_size: int = 256) -> int:
+    """Recompute every BatchNorm's running mean and variance on ``x`` (the model as it runs now, masks
+    included), in run order: each norm gets the exact statistics of what reaches it in eval mode, the
+    norms before it already recomputed; returns how many were."""
+    x = torch.as_tensor(x, dtype=torch.float32)
+    norms = [m for m in model.modules() if isinstance(m, NORM_TYPES) and m.track_running_stats]
+    order = []
+    hooks = [m.register_forward_hook(lambda mod, args, out: order.append(mod)) for m in norms]
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(x[:2])
+    finally:
+        for h in hooks:
+            h.remove()
+    ran = list(dict.fromkeys(order))
+    try:
+        for norm in ran:
+            momentum = norm.momentum
+            norm.reset_running_stats()
+            norm.momentum = None  # cumulative average: every batch weighs the same
+            norm.train()
+            with torch.no_grad():
+                for batch in x.split(batch_size):
+                    model(batch)
+            norm.momentum = momentum
+            norm.eval()
+    finally:
+        model.train(was_training)
+    return len(ran)
 
 
 def finetune(model: nn.Module, x, y, config: PruneConfig, batch_size: int = 64) -> None:

@@ -7,10 +7,15 @@ is called at most ``budget`` times, the start included.  The best mask seen is r
 result is never worse than the start.
 
 - ``swap``: first-improvement local search over swaps (one boundary unit out, one in), in a
-  seeded random order; no dependency.
+  seeded random order; at a local optimum the boundary is doubled (until it spans the layers)
+  so the whole budget is used; no dependency.
 - ``tt``: a tensor-train optimiser (``ttopt``, optional: ``pip install ttopt``) over the boundary
   units' keep bits; a candidate whose count is off is repaired by importance (the least important
   extra kept units dropped, or the most important missing ones added) before it is evaluated.
+  The rank and the number of boundary units are cut so one full sweep (every TT core visited
+  once) fits the budget; each run is capped at a few sweeps and restarted (new seed) around the
+  best mask so far while the budget lasts and new masks come up; ``sweeps`` counts the full
+  sweeps completed.
 
 Example:
     >>> import numpy as np
@@ -33,13 +38,15 @@ METHODS = ("swap", "tt")
 
 @dataclass
 class RefineResult:
-    """Best masks found, their value, the start's value, evaluations spent and the value history."""
+    """Best masks found, their value, the start's value, evaluations spent, the value history, and the
+    search's passes (``swap``: passes over the move list; ``tt``: full sweeps over the TT cores)."""
 
     masks: dict
     value: float
     start_value: float
     evaluations: int
     history: list = field(default_factory=list)
+    sweeps: float = 0.0
 
 
 class _Budget:
@@ -92,40 +99,69 @@ def refine(start: dict, evaluate: Callable[[dict], float], budget: int, *, metho
     run = _Budget(evaluate, budget)
     start_value = run(start)
     if method == "swap":
-        _swap_search(start, run, priority, width, np.random.default_rng(seed))
+        sweeps = _swap_search(start, run, priority, width, np.random.default_rng(seed))
     else:
-        _tt_search(start, run, priority, width, seed, rank)
-    return RefineResult(run.best_masks, run.best_value, start_value, len(run.cache), run.history)
+        sweeps = _tt_search(start, run, priority, width, seed, rank)
+    return RefineResult(run.best_masks, run.best_value, start_value, len(run.cache), run.history, sweeps)
 
 
-def _swap_search(masks: dict, run: _Budget, priority: dict, width: int, rng) -> None:
+def _swap_search(masks: dict, run: _Budget, priority: dict, width: int, rng) -> float:
     current, value = {n: m.copy() for n, m in masks.items()}, run.best_value
-    improved = True
-    while improved and not run.spent:
-        improved = False
+    widest = max(m.size for m in masks.values())
+    passes = 0
+    while not run.spent:
         bounds = _boundary(current, priority, width)
         moves = [(n, i, j) for n, (out, inn) in bounds.items() for i in out for j in inn]
+        improved = False
         for idx in rng.permutation(len(moves)):
             name, i, j = moves[idx]
             trial = {n: m.copy() for n, m in current.items()}
             trial[name][i], trial[name][j] = False, True
             v = run(trial)
             if v is None:
-                return
+                return passes
             if v > value:
                 current, value, improved = trial, v, True
                 break
+        else:
+            passes += 1
+        if not improved:
+            if width >= widest:
+                return passes
+            width *= 2  # a local optimum of this boundary: look wider
+    return passes
 
 
-def _tt_search(masks: dict, run: _Budget, priority: dict, width: int, seed: int, rank: int) -> None:
+def _tt_search(masks: dict, run: _Budget, priority: dict, width: int, seed: int, rank: int,
+               sweeps_per_run: int = 4) -> float:
     try:
-        from ttopt import TTOpt
+        import ttopt  # noqa: F401
     except ImportError as err:
         raise ImportError("refinement 'tt' needs ttopt: pip install ttopt (or use refinement 'swap')") from err
+    sweeps, restart = 0.0, 0
+    while not run.spent:
+        seen = len(run.cache)
+        sweeps += _tt_run(run.best_masks, run, priority, width, seed + restart, rank, sweeps_per_run)
+        restart += 1
+        if len(run.cache) == seen:  # a whole run found nothing new: converged
+            break
+    return sweeps
+
+
+def _tt_run(masks: dict, run: _Budget, priority: dict, width: int, seed: int, rank: int, sweeps: int) -> float:
+    """One ttopt run over the boundary of ``masks``, at most ``sweeps`` sweeps; returns the sweeps done."""
+    from ttopt import TTOpt
+
     bounds = _boundary(masks, priority, width)
-    slots = [(n, int(u)) for n, (out, inn) in bounds.items() for u in np.concatenate([out, inn])]
-    if not slots:
-        return
+    # nearest the boundary first, layers interleaved, so a cut keeps the most doubtful units
+    slots = [(n, int(units[j])) for j in range(width) for n, (out, inn) in bounds.items()
+             for units in (out, inn) if j < len(units)]
+    # a core visit asks for 2 rank^2 points (n = 2 values per bit)
+    while rank > 1 and 2 * rank ** 2 * len(slots) > run.budget:
+        rank -= 1
+    slots = slots[:max(2, run.budget // (2 * rank ** 2))]
+    if len(slots) < 2:
+        return 0.0
 
     def candidate(bits) -> dict:
         trial = {n: m.copy() for n, m in masks.items()}
@@ -142,13 +178,19 @@ def _tt_search(masks: dict, run: _Budget, priority: dict, width: int, seed: int,
                 mask[off[np.argmax(p[off])]] = True
         return trial
 
+    visits = [0]
+
     def f(index_rows):
         values = []
         for bits in np.atleast_2d(index_rows):
             v = run(candidate(bits))
-            values.append(-(run.best_value if v is None else v))  # out of budget: nothing new to learn
+            if v is None:
+                return None  # the budget is spent: ttopt stops
+            values.append(-v)
+        visits[0] += 1
         return np.array(values)
 
-    # ttopt counts repeated points too; the cap on new evaluations is ``run``'s
-    TTOpt(f, d=len(slots), n=2, evals=20 * run.budget, is_func=False, is_vect=True, with_wrn=False).optimize(
-        rank=rank, seed=seed)
+    # ttopt counts repeated points too (its cap ends the run); the cap on new evaluations is ``run``'s
+    TTOpt(f, d=len(slots), n=2, evals=sweeps * len(slots) * 2 * rank ** 2, is_func=False, is_vect=True,
+          with_wrn=False).optimize(rank=rank, seed=seed)
+    return visits[0] / len(slots)

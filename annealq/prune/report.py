@@ -6,7 +6,6 @@ A row: ``method``, ``sparsity``, ``task``, ``metric``, ``value`` (the test split
 """
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from pathlib import Path
 from typing import Callable
@@ -17,7 +16,7 @@ from annealq.prune.config import PruneConfig
 from annealq.prune.pipeline import prune
 from annealq.prune.tasks import Task
 from annealq.report.figures import fit_to_competitors, save_figure, series_style
-from annealq.report.tables import Column, pivot, write_json
+from annealq.report.tables import Column, pivot
 
 
 def compare(task: Task, sparsities, methods, base: PruneConfig = PruneConfig(), *, finetune_epochs=(0,), journal=None,
@@ -80,50 +79,3 @@ def plot_metric(rows: list[dict], dense: float | None, path, title: str = "") ->
     ax.grid(alpha=0.3)
     ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     return save_figure(fig, path)
-
-
-def refinement_study(task: Task, sparsity: float, base: PruneConfig, budget: int, *, journal=None) -> list[dict]:
-    """``qubo-refined`` with each refinement (swap, tt) at one budget: value gained over ``qubo``, seconds."""
-    from annealq.prune.refine import METHODS
-
-    rows = []
-    for method in METHODS:
-        if method == "tt":
-            try:
-                import ttopt  # noqa: F401
-            except ImportError:
-                continue
-        config = replace(base, sparsity=sparsity, method="qubo-refined", refine=method, refine_budget=budget)
-        result = prune(task.model, task.calibration, config, evaluate=task.validate, journal=journal)
-        ref = result.refinement
-        rows.append({"refine": method, "budget": budget, "sparsity": sparsity, "task": task.name,
-                     "validation_start": ref.start_value, "validation": ref.value, "evaluations": ref.evaluations,
-                     "value": task.test(result.model), "seconds": result.seconds})
-    return rows
-
-
-def benchmark(task: Task, name: str, folder, *, sparsities=(0.2, 0.36, 0.5), methods=None, finetune: int = 0,
-              base: PruneConfig = PruneConfig(), refine_sparsity: float = 0.36, extra: dict | None = None) -> dict:
-    """What the benchmark scripts run: :func:`compare` plus :func:`refinement_study`, saved as
-    ``<name>.json``, ``<name>.txt`` (the table) and ``<name>.png`` in ``folder``."""
-    import time
-
-    from annealq.prune.config import METHODS
-
-    start = time.time()
-    dense = task.test(task.model)
-    rows = compare(task, sparsities, methods or METHODS, base, finetune_epochs=(0, finetune) if finetune else (0,),
-                   on_row=lambda r: print(f"{r['method']:>14} s={r['sparsity']:.2f} ft={r['finetune_epochs']} "
-                                          f"{r['metric']} {r['value']:.4f} ({r['seconds']:.1f}s)", flush=True))
-    study = refinement_study(task, refine_sparsity, base, base.refine_budget)
-    table = format_table(rows, dense)
-    print(table)
-    print("refinement at equal budget:", json.dumps(study, indent=1))
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    report = {"task": task.name, "dense": dense, "config": base.to_dict(), "rows": rows, "refinement": study,
-              **(extra or {}), "seconds": time.time() - start}
-    write_json(folder / f"{name}.json", report)
-    (folder / f"{name}.txt").write_text(table + "\n")
-    plot_metric(rows, dense, folder / f"{name}.png")
-    return report

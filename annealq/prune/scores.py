@@ -2,11 +2,16 @@
 
 For every prunable layer (:func:`annealq.prune.graph.prunable_layers`) the activation ``a`` of
 each unit where its mask acts, and the loss gradient ``dL/da``, are captured by forward hooks
-and tensor hooks, one forward/backward pass over the batch (loss averaged over samples):
+and tensor hooks, one forward/backward pass over the batch (loss averaged over samples).  The
+hook hands a copy downstream, so an in-place activation after the mask point (``ReLU(inplace=True)``)
+changes neither ``a`` nor ``dL/da``: they are the same as with the out-of-place activation.
+Units tied by a residual add sum their layers' ``a * dL/da`` (the first-order effect of
+removing the channel everywhere) and concatenate their activation maps.  With the per-sample
+contributions ``z_s = sum_positions a * dL/da`` (``contributions``, ``(samples, units)``):
 
-- ``taylor``: first-order Taylor, ``|sum_{samples, positions} a * dL/da|`` (Molchanov et al.);
-- ``fisher``: ``mean_samples (sum_positions a * dL/da)^2`` (Theis et al.);
-- ``l1``: the L1 norm of the unit's weights (its output row / filter).
+- ``taylor``: first-order Taylor, ``|sum_s z_s|`` (Molchanov et al.);
+- ``fisher``: ``mean_s z_s^2`` (Theis et al.), the diagonal of ``Z^T Z / N``;
+- ``l1``: the L1 norm of the unit's weights (its output rows / filters).
 
 :func:`importance` divides each criterion by its mean within the layer (so the terms are
 comparable) and mixes them with the stated weights.  Redundancy between the units of a layer
@@ -42,23 +47,38 @@ from annealq.data.checks import check_inputs, check_labels
 from annealq.nn.modules import in_float32
 from annealq.prune.graph import masked
 
-CRITERIA = ("taylor", "fisher", "l1")
+from annealq.prune.registry import CRITERIA
+
 SIMILARITIES = ("cosine", "correlation")
 
 
 @dataclass
 class UnitScores:
-    """One layer's per-unit scores and its activation maps ``(units, samples * positions)``."""
+    """One layer's per-unit scores, per-sample contributions ``(samples, units)`` and activation maps
+    ``(units, samples * positions)``."""
 
     taylor: np.ndarray
     fisher: np.ndarray
     l1: np.ndarray
     activations: np.ndarray
+    contributions: np.ndarray
 
     def criterion(self, name: str) -> np.ndarray:
         if name not in CRITERIA:
             raise ValueError(f"importance criterion {name!r} does not exist: use one of {CRITERIA}")
         return getattr(self, name)
+
+    def second_order(self, criterion: str) -> np.ndarray:
+        """``(units, units)`` matrix ``M`` whose ``(1 - x)^T M (1 - x)`` estimates the loss change of removing
+        the units with ``x = 0`` together: ``Z^T Z / N`` (``fisher``) or ``t t^T`` with ``t = sum_s z_s``
+        (``taylor``); its diagonal is the criterion (squared, for Taylor)."""
+        z = self.contributions
+        if criterion == "fisher":
+            return z.T @ z / z.shape[0]
+        if criterion == "taylor":
+            t = z.sum(0)
+            return np.outer(t, t)
+        raise ValueError(f"criterion {criterion!r} has no second-order term: use 'taylor' or 'fisher'")
 
     def similarity(self, kind: str = "cosine") -> np.ndarray:
         """``(units, units)`` similarity of the activation maps, zero on the diagonal."""
@@ -154,20 +174,19 @@ def unit_scores(model: nn.Module, layers, x, y, *, loss: str | None = None, mask
     """
     x, y = check_pair(x, y)
     loss = loss or default_loss(y)
-    captured: dict[str, torch.Tensor] = {}
+    captured: dict[int, torch.Tensor] = {}
     hooks = []
 
-    def capture(name):
-        def hook(module, args, out):
-            out.retain_grad()
-            captured[name] = out
-        return hook
+    def capture(module, args, out):
+        out.retain_grad()
+        captured[id(module)] = out
+        return out.clone()  # what runs on (and any in-place op) is a copy: ``out`` keeps a, and dL/da
 
     was_training = model.training
     model.eval()
     with masked(model, layers, masks or {}), in_float32(model):  # a float16 model is scored at float32 precision
         for layer in layers:
-            hooks.append(layer.mask_point.register_forward_hook(capture(layer.name)))
+            hooks += [point.register_forward_hook(capture) for point in layer.score_points]
         try:
             model.zero_grad(set_to_none=True)
             _loss(loss, model(x), y).backward()
@@ -176,18 +195,20 @@ def unit_scores(model: nn.Module, layers, x, y, *, loss: str | None = None, mask
                 h.remove()
     model.zero_grad(set_to_none=True)
     model.train(was_training)
-    out = {}
-    for layer in layers:
-        a = captured[layer.name].detach().double()
-        g = captured[layer.name].grad
+    return {layer.name: _layer_scores(layer, captured, max_positions) for layer in layers}
+
+
+def _layer_scores(layer, captured: dict, max_positions: int) -> UnitScores:
+    per_sample, maps = 0.0, []
+    for point in layer.score_points:
+        a = captured[id(point)].detach().double()
+        g = captured[id(point)].grad
         g = torch.zeros_like(a) if g is None else g.double()
-        per_sample = (a * g).reshape(a.shape[0], a.shape[1], -1).sum(-1)  # (samples, units)
-        maps = a.transpose(0, 1).reshape(a.shape[1], -1)
-        if maps.shape[1] > max_positions:
-            maps = maps[:, torch.linspace(0, maps.shape[1] - 1, max_positions).long()]
-        w = layer.module.weight.detach().double()
-        out[layer.name] = UnitScores(taylor=per_sample.sum(0).abs().numpy(),
-                                     fisher=(per_sample ** 2).mean(0).numpy(),
-                                     l1=w.abs().reshape(w.shape[0], -1).sum(1).numpy(),
-                                     activations=maps.numpy())
-    return out
+        per_sample = per_sample + (a * g).reshape(a.shape[0], a.shape[1], -1).sum(-1)  # (samples, units)
+        maps.append(a.transpose(0, 1).reshape(a.shape[1], -1))
+    maps = torch.cat(maps, 1)
+    if maps.shape[1] > max_positions:
+        maps = maps[:, torch.linspace(0, maps.shape[1] - 1, max_positions).long()]
+    l1 = sum(m.weight.detach().double().abs().reshape(m.weight.shape[0], -1).sum(1) for m in layer.modules)
+    return UnitScores(taylor=per_sample.sum(0).abs().numpy(), fisher=(per_sample ** 2).mean(0).numpy(),
+                      l1=l1.numpy(), activations=maps.numpy(), contributions=per_sample.numpy())

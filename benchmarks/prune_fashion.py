@@ -1,0 +1,36 @@
+"""Prune a Fashion-MNIST CNN (BatchNorm, in-place ReLU): every criterion under every selector, random, and the
+QUBO's quadratic-term candidates, at 20/36/50% sparsity, 3 seeds, no fine-tuning; then the refinement at
+40 evaluations from fisher-qubo at 36% (the first 2,000 test images; the CPU budget).  Real data: install
+with ``apt-get install dataset-fashion-mnist`` (gzipped IDX files; ``--data-root``).
+
+Writes benchmarks/results/prune_fashion.{json,txt,png}.  Run:
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/prune_fashion.py [--data-root /usr/share/datasets/fashion-mnist]
+"""
+import argparse
+from pathlib import Path
+
+import torch
+
+from annealq.prune.config import PruneConfig
+from annealq.prune.study import benchmark
+from annealq.prune.tasks import fashion_task
+from annealq.samplers import SolverConfig
+
+
+def ints(text):
+    return tuple(int(t) for t in text.split(",") if t.strip())
+
+
+if __name__ == "__main__":
+    torch.set_num_threads(1)
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--data-root", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--seeds", default="0,1,2")
+    parser.add_argument("--sparsities", default="0.2,0.36,0.5")
+    parser.add_argument("--budgets", default="40", help="refinement budgets ('' for none)")
+    parser.add_argument("--route", default="sa")
+    args = parser.parse_args()
+    base = PruneConfig(solver=SolverConfig(route=args.route, num_reads=10))
+    benchmark("prune_fashion", lambda seed: fashion_task(args.data_root, seed=seed), Path(__file__).parent / "results",
+              seeds=ints(args.seeds), sparsities=tuple(float(s) for s in args.sparsities.split(",")), base=base,
+              budgets=ints(args.budgets))
