@@ -1,7 +1,9 @@
-"""Write the pruning results section of docs/prune.md from the saved benchmark JSON (no typed figures).
+"""Write the pruning results of docs/prune.md and the README's summary table from the saved benchmark
+JSON (no typed figures).
 
 Reads benchmarks/results/prune_denoise*.json, prune_digits.json and prune_fashion.json (those
-present) and replaces the text between the ``prune-results`` markers.  Run:
+present) and replaces the text between the ``prune-results`` markers of docs/prune.md and the
+``prune-summary`` markers of README.md.  Run:
     python benchmarks/prune_docs.py
 """
 import json
@@ -44,14 +46,34 @@ def section(report: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
+def summary(reports: list[dict]) -> str:
+    """At 36% without fine-tuning, per task: the best baseline, the paper's QUBO and the QUBO the
+    held-out split picks, as means over seeds and margins."""
+    lines = ["| task (36%, 3 seeds, test mean) | best of the baselines | `fisher-qubo` | held-out pick |",
+             "|---|---|---|---|"]
+    for r in reports:
+        unit = " dB" if r["rows"][0]["metric"] == "psnr" else ""
+        mean = {(s["label"], s["sparsity"]): s["mean"] for s in r["summary"]}
+        best = max(r["baselines"], key=lambda b: mean[(b, 0.36)])
+        pick = r["picked"]["0.36"]
+        cell = lambda label: f"{mean[(label, 0.36)]:.4g}{unit} ({r['margins'][label]['0.36']:+.3g})"  # noqa: E731
+        lines.append(f"| {r['name'].removeprefix('prune_')} | {mean[(best, 0.36)]:.4g}{unit} ({best}) | {cell('fisher-qubo')} | "
+                     f"{cell(pick)} `{pick}` |")
+    return "\n".join(lines) + "\n"
+
+
+def replace_between(path: Path, marker: str, body: str) -> None:
+    text = path.read_text()
+    path.write_text(re.sub(rf"(<!-- {marker}:begin -->\n).*?(<!-- {marker}:end -->)",
+                           lambda m: m.group(1) + body + m.group(2), text, flags=re.S))
+
+
 def main():
     reports = [json.loads((RESULTS / f"{n}.json").read_text()) for n in NAMES if (RESULTS / f"{n}.json").exists()]
-    body = "\n".join(section(r) for r in reports if "margins" in r)
-    doc = ROOT / "docs" / "prune.md"
-    text = doc.read_text()
-    new = re.sub(r"(<!-- prune-results:begin -->\n).*?(<!-- prune-results:end -->)",
-                 lambda m: m.group(1) + body + m.group(2), text, flags=re.S)
-    doc.write_text(new)
+    reports = [r for r in reports if "margins" in r]
+    body = "\n".join(section(r) for r in reports)
+    replace_between(ROOT / "docs" / "prune.md", "prune-results", body)
+    replace_between(ROOT / "README.md", "prune-summary", summary(reports))
     print(body)
 
 
