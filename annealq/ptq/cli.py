@@ -59,8 +59,8 @@ def quantize(**params):
         from annealq.samplers.router import route_kind, sampler
 
         sampler(config.route)  # an unknown profile, a missing token: said now, before any folder
-        if route_kind(config.route) in ("qpu", "any"):
-            click.echo("QPU time this run will take (estimate):")
+        if route_kind(config.route) in ("qpu", "any") and not config.route.startswith("mock-"):
+            click.echo("QPU time this run will take (estimate):")  # a mock QPU spends none: --dry-run prices it
             _price(source, config, bits, params)
     executor = _executor(params["scheduler"])
     workflow = workflows()["ptq"]
