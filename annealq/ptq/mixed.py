@@ -44,7 +44,7 @@ from annealq.nn.modules import as_tensor
 from annealq.ptq.config import QuantConfig
 from annealq.ptq.pipeline import quantize
 from annealq.samplers.config import SolverConfig
-from annealq.samplers.solve import solve
+from annealq.samplers.solve import ordered_states, solve
 
 #: output error measured against the float model: ``kl`` (mean KL divergence of the softmax
 #: outputs, label-free), ``mse`` (mean squared output difference), ``loss`` (cross-entropy increase;
@@ -215,7 +215,9 @@ def allocate(terms: LayerTerms, budget: float | None = None, *, max_bytes: int |
 
     ``cqm``: ``sampler`` is a CQM route name (``exact-cqm``, ``hybrid-cqm``, or a BQM route such
     as ``sa`` that gets the penalty BQM) or a dimod sampler; default ``exact-cqm`` up to
-    :data:`EXACT_LIMIT` variables, else ``sa``.  ``solver``: its reads, sweeps and seed (default
+    :data:`EXACT_LIMIT` variables, else ``sa``.  Every feasible read of the route is polished by
+    :func:`~annealq.formulations.mixed_precision.descend` and the best kept (``info``: the route's
+    own best answer and objective, and whether the polish changed it).  ``solver``: its reads, sweeps and seed (default
     100 reads x 1000 sweeps, seed 0).
     """
     if method not in ALLOCATORS:
@@ -232,8 +234,11 @@ def allocate(terms: LayerTerms, budget: float | None = None, *, max_bytes: int |
         if not answer.feasible:
             raise ValueError(f"route {answer.info['route']!r} found no allocation within the budget in "
                              f"{solver.num_reads} reads: raise num_reads or use route 'exact-cqm' or 'hybrid-cqm'")
-        choice = mp.decode(dict(zip(cqm.variables, answer.state)), len(terms.layers), len(terms.candidates))
-        info = {"route": answer.info["route"], "cqm_objective": answer.energy, "seconds": answer.seconds,
+        routed = mp.decode(dict(zip(cqm.variables, answer.state)), len(terms.layers), len(terms.candidates))
+        choice = _polished(terms, max_bits, answer.sampleset, list(cqm.variables))
+        info = {"route": answer.info["route"], "route_objective": answer.energy,
+                "route_bits": {n: int(terms.candidates[k]) for n, k in zip(terms.layers, routed)},
+                "polish_improved": bool((choice != routed).any()), "seconds": answer.seconds,
                 **{k: answer.info[k] for k in ("feasible_reads", "penalty_multiplier", "penalty_rule")
                    if k in answer.info}}
     elif method == "uniform":
@@ -243,6 +248,16 @@ def allocate(terms: LayerTerms, budget: float | None = None, *, max_bytes: int |
     bits = {n: int(terms.candidates[k]) for n, k in zip(terms.layers, choice)}
     return Allocation(method, bits, terms.objective(choice), mp.size_bits(terms.sizes, terms.candidates, choice),
                       max_bits, int(terms.sizes.sum()), info)
+
+
+def _polished(terms: LayerTerms, max_bits: int, sampleset, labels: list) -> np.ndarray:
+    """The best of :func:`~annealq.formulations.mixed_precision.descend` from every distinct feasible read."""
+    states = ordered_states(sampleset, labels)
+    starts = {tuple(c) for c in (mp.decode(dict(zip(labels, s)), len(terms.layers), len(terms.candidates))
+                                 for s in states)
+              if (c >= 0).all() and mp.size_bits(terms.sizes, terms.candidates, c) <= max_bits}
+    ends = [mp.descend(terms.unary, terms.pairwise, terms.sizes, terms.candidates, max_bits, c) for c in sorted(starts)]
+    return min(ends, key=lambda c: (terms.objective(c), tuple(c)))
 
 
 def allocate_bits(model: nn.Module, calibration, budget: float | None = None, *, max_bytes: int | None = None,
