@@ -77,11 +77,12 @@ def test_knapsack_greedy_uniform_and_the_cqm_routes_against_brute_force(seed):
     for choice in (mp.greedy(unary, sizes, cand, max_bits), mp.uniform(sizes, cand, max_bits)):
         assert mp.size_bits(sizes, cand, choice) <= max_bits
     optimum = brute_force(unary, pairwise, sizes, cand, max_bits)
-    for route in ("exact-cqm", "sa"):
-        a = allocate(terms, 2.5, sampler=route, solver=SolverConfig(num_reads=50, num_sweeps=500, seed=seed))
+    for method, route in (("cqm", "exact-cqm"), ("cqm", "sa"), ("lagrange", "sa"), ("lagrange", "exact-cqm")):
+        a = allocate(terms, 2.5, method=method, sampler=route,
+                     solver=SolverConfig(num_reads=50, num_sweeps=500, seed=seed))
         assert a.weight_bits <= max_bits and a.objective == pytest.approx(optimum)
         assert a.info["route_objective"] >= optimum - 1e-9  # the route's own feasible answer, before the polish
-        if route == "exact-cqm":
+        if (method, route) == ("cqm", "exact-cqm"):
             assert a.info["route_objective"] == pytest.approx(optimum) and not a.info["polish_improved"]
 
 
@@ -133,3 +134,18 @@ def test_allocate_bits_meets_the_budget_and_the_pipeline_takes_the_bits():
         allocate_bits(model, x, 1.5, candidates=(2, 4), config=cfg)
     with pytest.raises(ValueError, match="exactly one"):
         allocate_bits(model, x, 2, max_bytes=10, candidates=(2, 4), config=cfg)
+
+
+def test_the_priced_batch_finds_allocations_where_the_penalty_bqm_finds_none():
+    """Layer sizes 100x apart: the penalty BQM's squared size term dwarfs the objective and SA ends outside
+    the budget; the Lagrangian batch (a price per weight bit, no squared term) lands within it."""
+    rng = np.random.default_rng(0)
+    unary = np.sort(rng.random((4, 5)) * 1e-2, axis=1)[:, ::-1].copy()
+    pairwise = rng.normal(scale=1e-3, size=(4, 4, 5, 5))
+    terms = LayerTerms(list("abcd"), np.array([144, 144, 512, 5120]), (1, 2, 3, 4, 8), unary, pairwise, "kl")
+    solver = SolverConfig(num_reads=20, num_sweeps=200, seed=0)
+    optimum = brute_force(unary, pairwise, terms.sizes, np.array(terms.candidates), terms.max_bits(1.25))
+    priced = allocate(terms, 1.25, method="lagrange", sampler="sa", solver=solver)
+    assert priced.weight_bits <= priced.max_bits and priced.objective == pytest.approx(optimum)
+    with pytest.raises(ValueError, match="no allocation within the budget"):
+        allocate(terms, 1.25, method="cqm", sampler="sa", solver=solver)

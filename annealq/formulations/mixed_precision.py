@@ -12,7 +12,9 @@ The size constraint has integer coefficients; it is divided by their greatest co
 BQM's slack smaller.  The penalty BQM's size term has couplings far above the objective's (the
 squared constraint), so an annealer's feasible reads are often not optimal: :func:`descend`
 polishes an allocation by the best feasible change of one or two layers' bit-widths, until none
-improves.  Classical baselines on the same terms: :func:`knapsack` (exact, no cross
+improves.  :func:`prices` gives the multipliers of the budget's Lagrangian form (a price per
+weight bit instead of the constraint, only one-hot penalties left: no squared size term), which
+annealers solve well; reads within the budget are then polished the same way.  Classical baselines on the same terms: :func:`knapsack` (exact, no cross
 terms: HAWQ's knapsack), :func:`greedy` (by sensitivity per bit saved) and :func:`uniform`.
 
 Example:
@@ -85,15 +87,20 @@ def allocation_objective(unary, pairwise, choice) -> float:
     return total
 
 
-def mixed_precision_cqm(unary, pairwise, sizes, candidates, max_bits: int) -> dimod.ConstrainedQuadraticModel:
-    """The CQM of the module docstring (``pairwise`` None: no cross terms); variables :func:`variable`."""
+def mixed_precision_cqm(unary, pairwise, sizes, candidates, max_bits: int | None,
+                        price: float = 0.0) -> dimod.ConstrainedQuadraticModel:
+    """The CQM of the module docstring (``pairwise`` None: no cross terms); variables :func:`variable`.
+
+    ``price`` > 0 adds ``price`` per weight bit to the objective (a Lagrange multiplier of the
+    budget); ``max_bits`` None leaves the size constraint out (only the one-hot groups remain).
+    """
     u, p, s, c = check_terms(unary, pairwise, sizes, candidates)
     layers, k = u.shape
     cqm = dimod.ConstrainedQuadraticModel()
     objective = dimod.BinaryQuadraticModel(dimod.BINARY)
     for l in range(layers):
         for a in range(k):
-            objective.add_linear(variable(l, a), float(u[l, a]))
+            objective.add_linear(variable(l, a), float(u[l, a]) + price * float(s[l] * c[a]))
     for i in range(layers):
         for j in range(i + 1, layers):
             for a in range(k):
@@ -107,8 +114,18 @@ def mixed_precision_cqm(unary, pairwise, sizes, candidates, max_bits: int) -> di
     g = reduce(gcd, coefficients.reshape(-1).tolist())
     size = dimod.BinaryQuadraticModel({variable(l, a): int(coefficients[l, a] // g) for l in range(layers)
                                        for a in range(k)}, {}, 0, dimod.BINARY)
-    cqm.add_constraint_from_model(size, "<=", int(max_bits) // g, label="size budget")
+    if max_bits is not None:
+        cqm.add_constraint_from_model(size, "<=", int(max_bits) // g, label="size budget")
     return cqm
+
+
+def prices(unary, pairwise, sizes, count: int = 24) -> np.ndarray:
+    """``count`` prices per weight bit, geometric from ``1e-8`` times to the price above which every layer takes
+    the fewest bits (one more bit anywhere costs more than the objective can change)."""
+    u = np.asarray(unary, dtype=np.float64)
+    spread = float(np.ptp(u, axis=1).sum() + (0.0 if pairwise is None else np.abs(pairwise).sum()))
+    top = max(spread, 1e-300) / float(np.min(sizes))
+    return top * np.geomspace(1e-8, 1.0, count)
 
 
 def decode(sample, layers: int, candidates: int) -> np.ndarray:

@@ -6,7 +6,9 @@
    (``pairwise = delta(i, j) - delta(i) - delta(j)``, CLADO's cross-layer terms).
 2. :func:`allocate` picks one bit-width per layer under the budget: ``cqm`` (the CQM of
    :mod:`annealq.formulations.mixed_precision` through :func:`annealq.solve`, any CQM route),
-   or the classical baselines ``knapsack`` (exact, no cross terms), ``greedy``, ``uniform``.
+   ``lagrange`` (the same objective with the budget as a price per weight bit, a batch of
+   prices through :func:`annealq.solve`: for annealer routes, whose penalty BQM of the size
+   constraint has couplings far above the objective), or the classical baselines ``knapsack`` (exact, no cross terms), ``greedy``, ``uniform``.
 3. ``quantize(model, calibration, allocation.config(config))`` quantizes with those bits.
 
 :func:`allocate_bits` does 1 and 2.  Measured on digits: benchmarks/results/ptq_mixed.json.
@@ -50,11 +52,13 @@ from annealq.samplers.solve import ordered_states, solve
 #: outputs, label-free), ``mse`` (mean squared output difference), ``loss`` (cross-entropy increase;
 #: needs labels)
 METRICS = ("kl", "mse", "loss")
-ALLOCATORS = ("cqm", "knapsack", "greedy", "uniform")
+ALLOCATORS = ("cqm", "lagrange", "knapsack", "greedy", "uniform")
 DEFAULT_CANDIDATES = (1, 2, 3, 4, 8)
 #: the CQM route when none is given: brute force up to this many variables (layers x candidates), else
 #: simulated annealing on the penalty BQM
 EXACT_LIMIT = 20
+#: distinct reads within the budget polished by feasible one/two-layer moves (the best ones)
+POLISH_STARTS = 16
 
 
 @dataclass
@@ -215,32 +219,38 @@ def allocate(terms: LayerTerms, budget: float | None = None, *, max_bytes: int |
 
     ``cqm``: ``sampler`` is a CQM route name (``exact-cqm``, ``hybrid-cqm``, or a BQM route such
     as ``sa`` that gets the penalty BQM) or a dimod sampler; default ``exact-cqm`` up to
-    :data:`EXACT_LIMIT` variables, else ``sa``.  Every feasible read of the route is polished by
+    :data:`EXACT_LIMIT` variables, else ``sa``.  ``lagrange``: the same routes on a batch of
+    one-hot CQMs priced per weight bit (:func:`~annealq.formulations.mixed_precision.prices`).
+    The :data:`POLISH_STARTS` best distinct reads within the budget are polished by
     :func:`~annealq.formulations.mixed_precision.descend` and the best kept (``info``: the route's
-    own best answer and objective, and whether the polish changed it).  ``solver``: its reads, sweeps and seed (default
-    100 reads x 1000 sweeps, seed 0).
+    own best read within the budget and its objective, and whether the polish changed it).
+    ``solver``: the route's reads, sweeps and seed (default 100 reads x 1000 sweeps, seed 0).
     """
     if method not in ALLOCATORS:
         raise ValueError(f"method={method!r} is not supported: use one of {ALLOCATORS}")
     max_bits = terms.max_bits(budget, max_bytes)
     info: dict = {}
-    if method == "cqm":
+    if method in ("cqm", "lagrange"):
         mp.knapsack(terms.unary, terms.sizes, terms.candidates, max_bits)  # the budget's one-line check
-        cqm = terms.cqm(max_bits)
-        if sampler is None:
-            sampler = "exact-cqm" if len(cqm.variables) <= EXACT_LIMIT else "sa"
         solver = solver or SolverConfig(num_reads=100, num_sweeps=1000, seed=0)
-        answer = solve(CQMBatch([cqm]), sampler, config=solver)[0]
-        if not answer.feasible:
-            raise ValueError(f"route {answer.info['route']!r} found no allocation within the budget in "
-                             f"{solver.num_reads} reads: raise num_reads or use route 'exact-cqm' or 'hybrid-cqm'")
-        routed = mp.decode(dict(zip(cqm.variables, answer.state)), len(terms.layers), len(terms.candidates))
-        choice = _polished(terms, max_bits, answer.sampleset, list(cqm.variables))
-        info = {"route": answer.info["route"], "route_objective": answer.energy,
+        if method == "cqm":
+            models = [terms.cqm(max_bits)]
+        else:
+            models = [mp.mixed_precision_cqm(terms.unary, terms.pairwise, terms.sizes, terms.candidates, None, price)
+                      for price in mp.prices(terms.unary, terms.pairwise, terms.sizes)]
+        if sampler is None:
+            sampler = "exact-cqm" if len(models[0].variables) <= EXACT_LIMIT else "sa"
+        answers = solve(CQMBatch(models), sampler, config=solver)
+        choice, routed = _polished(terms, max_bits, answers)
+        if choice is None:
+            raise ValueError(f"route {answers[0].info['route']!r} found no allocation within the budget in "
+                             f"{solver.num_reads} reads: raise num_reads, use method 'lagrange', or route "
+                             f"'exact-cqm' or 'hybrid-cqm'")
+        info = {"route": answers[0].info["route"], "route_objective": terms.objective(routed),
                 "route_bits": {n: int(terms.candidates[k]) for n, k in zip(terms.layers, routed)},
-                "polish_improved": bool((choice != routed).any()), "seconds": answer.seconds,
-                **{k: answer.info[k] for k in ("feasible_reads", "penalty_multiplier", "penalty_rule")
-                   if k in answer.info}}
+                "polish_improved": bool((choice != routed).any()), "seconds": float(sum(a.seconds for a in answers)),
+                "reads_within_budget": int(sum(a.info.get("reads_within_budget", 0) for a in answers)),
+                **{k: answers[0].info[k] for k in ("penalty_multiplier", "penalty_rule") if k in answers[0].info}}
     elif method == "uniform":
         choice = mp.uniform(terms.sizes, terms.candidates, max_bits)
     else:
@@ -250,14 +260,25 @@ def allocate(terms: LayerTerms, budget: float | None = None, *, max_bytes: int |
                       max_bits, int(terms.sizes.sum()), info)
 
 
-def _polished(terms: LayerTerms, max_bits: int, sampleset, labels: list) -> np.ndarray:
-    """The best of :func:`~annealq.formulations.mixed_precision.descend` from every distinct feasible read."""
-    states = ordered_states(sampleset, labels)
-    starts = {tuple(c) for c in (mp.decode(dict(zip(labels, s)), len(terms.layers), len(terms.candidates))
-                                 for s in states)
-              if (c >= 0).all() and mp.size_bits(terms.sizes, terms.candidates, c) <= max_bits}
-    ends = [mp.descend(terms.unary, terms.pairwise, terms.sizes, terms.candidates, max_bits, c) for c in sorted(starts)]
-    return min(ends, key=lambda c: (terms.objective(c), tuple(c)))
+def _polished(terms: LayerTerms, max_bits: int, answers: list) -> tuple:
+    """``(polished, routed)``: the best of :func:`~annealq.formulations.mixed_precision.descend` from every
+    distinct read within the budget, and the best such read before the polish (None, None without one)."""
+    starts = set()
+    for answer in answers:
+        labels = list(answer.model.variables)
+        within = 0
+        for s in ordered_states(answer.sampleset, labels):
+            c = mp.decode(dict(zip(labels, s)), len(terms.layers), len(terms.candidates))
+            if (c >= 0).all() and mp.size_bits(terms.sizes, terms.candidates, c) <= max_bits:
+                starts.add(tuple(c))
+                within += 1
+        answer.info["reads_within_budget"] = within
+    if not starts:
+        return None, None
+    rank = lambda c: (terms.objective(c), tuple(c))  # noqa: E731
+    best = sorted(starts, key=rank)[:POLISH_STARTS]
+    ends = [mp.descend(terms.unary, terms.pairwise, terms.sizes, terms.candidates, max_bits, c) for c in best]
+    return min(ends, key=rank), np.array(best[0])
 
 
 def allocate_bits(model: nn.Module, calibration, budget: float | None = None, *, max_bytes: int | None = None,
