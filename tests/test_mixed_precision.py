@@ -100,11 +100,13 @@ def two_layer_model():
     return torch.nn.Sequential(torch.nn.Linear(5, 6), torch.nn.ReLU(), torch.nn.Linear(6, 3))
 
 
-def test_measured_terms_give_the_measured_error_of_every_two_layer_allocation():
+@pytest.mark.parametrize("inputs", ["quantized", "float"])
+def test_measured_terms_give_the_measured_error_of_every_two_layer_allocation(inputs):
     """With two layers the second-order objective is exact: the CQM's objective on each feasible state is the
-    output error measured with those bits."""
+    output error of the model the pipeline quantizes with those bits (the second layer on the first one's
+    quantized outputs, or on float inputs)."""
     model, x = two_layer_model(), torch.rand(40, 5)
-    cfg = QuantConfig(method="gptq")
+    cfg = QuantConfig(method="gptq", inputs=inputs)
     terms = measure_terms(model, x, (1, 2, 4), cfg)
     cqm = terms.cqm(terms.max_bits(8))
     with torch.no_grad():
@@ -114,7 +116,7 @@ def test_measured_terms_give_the_measured_error_of_every_two_layer_allocation():
     for datum in result.data(["sample", "energy"]):
         choice = mp.decode(datum.sample, 2, 3)
         bits = {n: terms.candidates[k] for n, k in zip(terms.layers, choice)}
-        q = quantize(model, x, QuantConfig(method="gptq", inputs="float", layer_bits=bits)).model
+        q = quantize(model, x, QuantConfig(method="gptq", inputs=inputs, layer_bits=bits)).model
         with torch.no_grad():
             kl = torch.nn.functional.kl_div(q(x).log_softmax(1), reference.log_softmax(1), log_target=True,
                                             reduction="batchmean")
