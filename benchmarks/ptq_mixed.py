@@ -2,9 +2,9 @@
 
 For the reference MLP and CNN (``annealq.nn.models.reference_model``) on digits (or ``--dataset
 fashion-mnist``: real Fashion-MNIST, installed offline with ``apt-get install dataset-fashion-mnist``)
-and each calibration seed (256 training images drawn at random), :func:`annealq.ptq.mixed.measure_terms` measures the
-per-layer and pairwise cross-layer terms (KL divergence of the outputs against the float model, on the
-calibration images; candidates 1, 2, 3, 4, 8 bits; the QUBO on the ``batched`` route).  At each
+and each calibration seed (256 training images drawn at random), :func:`annealq.ptq.mixed.measure_terms`
+measures the per-layer and pairwise cross-layer terms (KL divergence of the outputs against the float
+model, on the calibration images; candidates 1, 2, 3, 4, 8 bits; the QUBO on the ``batched`` route).  At each
 budget (average bits per weight) the allocators pick bits per layer:
 
 - ``cqm``: the CQM (unary + cross terms, one-hot bits, size constraint) on route ``exact-cqm``;
@@ -17,14 +17,16 @@ budget (average bits per weight) the allocators pick bits per layer:
 - ``greedy``: every layer at 8 bits, then the cheapest step down per bit saved until the budget holds;
 - ``uniform``: the most bits every layer can share.
 
-Each allocation is then quantized by the pipeline (``QuantConfig(layer_bits=...)``, quantized inputs) and
-scored on the test set.  Saved: benchmarks/results/ptq_mixed.json (rows, summary, measured terms),
+``--terms-inputs float`` measures the pair terms with both layers quantized on float inputs (the
+ablation, saved as ``*_float_terms.*``).  Each allocation is then quantized by the pipeline
+(``QuantConfig(layer_bits=...)``, quantized inputs) and scored on the test set.  Saved: benchmarks/results/ptq_mixed.json (rows, summary, measured terms),
 ptq_mixed.txt, ptq_mixed.png (Fashion-MNIST: ptq_mixed_fmnist.*).  Run:
 ``python benchmarks/ptq_mixed.py [--models mlp,cnn] [--seeds 0,1,2] [--dataset fashion-mnist]``.
 """
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -85,10 +87,14 @@ def main():
     parser.add_argument("--route", default="batched", help="route of the rounding QUBOs")
     parser.add_argument("--dataset", default="digits", choices=("digits", "fashion-mnist"))
     parser.add_argument("--data-root", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--terms-inputs", default="quantized", choices=("quantized", "float"),
+                        help="pair terms with the later layer quantized on the earlier one's quantized outputs "
+                             "(the pipeline's way) or both on float inputs (results saved as *_float_terms)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     data = load_dataset("digits") if args.dataset == "digits" else load_dataset(args.dataset, args.data_root)
-    stem = "ptq_mixed" if args.dataset == "digits" else "ptq_mixed_fmnist"
+    stem = ("ptq_mixed" if args.dataset == "digits" else "ptq_mixed_fmnist") \
+        + ("_float_terms" if args.terms_inputs == "float" else "")
     candidates = tuple(map(int, args.candidates.split(",")))
     budgets = [float(b) for b in args.budgets.split(",")]
     rows, measured = [], []
@@ -98,7 +104,7 @@ def main():
             config = QuantConfig(route=args.route, seed=seed)
             pick = np.random.default_rng(seed).choice(len(data.x_train), 256, replace=False)
             cal = data.x_train[pick]
-            terms = measure_terms(model, cal, candidates, config)
+            terms = measure_terms(model, cal, candidates, dataclasses.replace(config, inputs=args.terms_inputs))
             measured.append({"model": kind, "seed": seed, **terms.to_dict()})
             print(f"{kind} seed {seed}: terms measured in {terms.seconds:.1f}s; unary (rows: layers "
                   f"{terms.layers}, columns: bits {candidates}):\n{np.array2string(terms.unary, precision=4)}",
