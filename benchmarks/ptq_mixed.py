@@ -17,8 +17,7 @@ budget (average bits per weight) the allocators pick bits per layer:
 - ``greedy``: every layer at 8 bits, then the cheapest step down per bit saved until the budget holds;
 - ``uniform``: the most bits every layer can share.
 
-``--terms-inputs float`` measures the pair terms with both layers quantized on float inputs (the
-ablation, saved as ``*_float_terms.*``).  Each allocation is then quantized by the pipeline
+Each allocation is then quantized by the pipeline
 (``QuantConfig(layer_bits=...)``, quantized inputs) and scored on the test set.  Saved: benchmarks/results/ptq_mixed.json (rows, summary, measured terms),
 ptq_mixed.txt, ptq_mixed.png (Fashion-MNIST: ptq_mixed_fmnist.*).  Run:
 ``python benchmarks/ptq_mixed.py [--models mlp,cnn] [--seeds 0,1,2] [--dataset fashion-mnist]``.
@@ -26,7 +25,6 @@ ptq_mixed.txt, ptq_mixed.png (Fashion-MNIST: ptq_mixed_fmnist.*).  Run:
 from __future__ import annotations
 
 import argparse
-import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -87,14 +85,10 @@ def main():
     parser.add_argument("--route", default="batched", help="route of the rounding QUBOs")
     parser.add_argument("--dataset", default="digits", choices=("digits", "fashion-mnist"))
     parser.add_argument("--data-root", default="/usr/share/datasets/fashion-mnist")
-    parser.add_argument("--terms-inputs", default="quantized", choices=("quantized", "float"),
-                        help="pair terms with the later layer quantized on the earlier one's quantized outputs "
-                             "(the pipeline's way) or both on float inputs (results saved as *_float_terms)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     data = load_dataset("digits") if args.dataset == "digits" else load_dataset(args.dataset, args.data_root)
-    stem = ("ptq_mixed" if args.dataset == "digits" else "ptq_mixed_fmnist") \
-        + ("_float_terms" if args.terms_inputs == "float" else "")
+    stem = "ptq_mixed" if args.dataset == "digits" else "ptq_mixed_fmnist"
     candidates = tuple(map(int, args.candidates.split(",")))
     budgets = [float(b) for b in args.budgets.split(",")]
     rows, measured = [], []
@@ -104,7 +98,7 @@ def main():
             config = QuantConfig(route=args.route, seed=seed)
             pick = np.random.default_rng(seed).choice(len(data.x_train), 256, replace=False)
             cal = data.x_train[pick]
-            terms = measure_terms(model, cal, candidates, dataclasses.replace(config, inputs=args.terms_inputs))
+            terms = measure_terms(model, cal, candidates, config)
             measured.append({"model": kind, "seed": seed, **terms.to_dict()})
             print(f"{kind} seed {seed}: terms measured in {terms.seconds:.1f}s; unary (rows: layers "
                   f"{terms.layers}, columns: bits {candidates}):\n{np.array2string(terms.unary, precision=4)}",

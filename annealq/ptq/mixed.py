@@ -1,11 +1,12 @@
 """Mixed-precision PTQ: bits per layer chosen under a size budget from measured error terms.
 
-1. :func:`measure_terms` quantizes every layer at every candidate bit-width once (float inputs),
-   then measures the model's output error with one layer quantized (``unary``) and with each
-   pair of layers quantized (``pairwise = delta(i, j) - delta(i) - delta(j)``, CLADO's
-   cross-layer terms); with ``config.inputs == "quantized"`` (the default) the later layer of a
-   pair is quantized on the earlier one's quantized outputs, as the pipeline does, so the pair
-   terms see its error correction.
+1. :func:`measure_terms` quantizes every layer at every candidate bit-width once (float inputs,
+   so a layer's weights do not depend on the others), then measures the model's output error
+   with one layer quantized (``unary``) and with each pair of layers quantized
+   (``pairwise = delta(i, j) - delta(i) - delta(j)``, CLADO's cross-layer terms).  Pair terms
+   with the later layer re-quantized on the earlier one's outputs (the pipeline's error
+   correction) were measured and dropped: the correction enters every pair that holds the
+   earlier layer, so with three layers or more the objective went below zero (docs/mixed_precision.md).
 2. :func:`allocate` picks one bit-width per layer under the budget: ``cqm`` (the CQM of
    :mod:`annealq.formulations.mixed_precision` through :func:`annealq.solve`, any CQM route),
    ``lagrange`` (the same objective with the budget as a price per weight bit, a batch of
@@ -43,10 +44,9 @@ from torch import nn
 from annealq.formulations import mixed_precision as mp
 from annealq.formulations.cqm import CQMBatch
 from annealq.formulations.grids import check_bits
-from annealq.nn.layers import LayerSpec, layer_grams, quantizable_layers
+from annealq.nn.layers import quantizable_layers
 from annealq.nn.modules import as_tensor
 from annealq.ptq.config import QuantConfig
-from annealq.ptq.layer import quantize_layer
 from annealq.ptq.pipeline import quantize
 from annealq.samplers.config import SolverConfig
 from annealq.samplers.solve import ordered_states, solve
@@ -197,31 +197,14 @@ def measure_terms(model: nn.Module, calibration, candidates=DEFAULT_CANDIDATES, 
     base = error(reference, reference)
     unary = np.array([[measured({n: b}) - base for b in candidates] for n in names])
     pairwise = np.zeros((L, L, K, K))
-    originals = dict(quantizable_layers(float_copy))
     for i, j in ((i, j) for i in range(L) for j in range(i + 1, L) if pairs):
         for a, bi in enumerate(candidates):
-            _load(modules[names[i]], weights[names[i], bi])
             for c, bj in enumerate(candidates):
-                if config.inputs == "quantized":  # layer j quantized on layer i's quantized outputs
-                    _requantize(modules[names[j]], work, float_copy, originals[names[j]], x,
-                                replace(config, bits=bj, layer_bits=()))
-                else:
-                    _load(modules[names[j]], weights[names[j], bj])
-                pairwise[i, j, a, c] = error(work(x), reference) - base - unary[i, a] - unary[j, c]
-                _load(modules[names[j]], floats[names[j]])
-            _load(modules[names[i]], floats[names[i]])
+                pairwise[i, j, a, c] = (measured({names[i]: bi, names[j]: bj}) - base - unary[i, a]
+                                        - unary[j, c])
     sizes = np.array([modules[n].weight.numel() for n in names], dtype=np.int64)
     return LayerTerms(names, sizes, candidates, unary, pairwise, metric or ("loss" if labels is not None else "kl"),
                       time.perf_counter() - start)
-
-
-def _requantize(layer: nn.Module, work: nn.Module, model: nn.Module, original: nn.Module, x, config) -> None:
-    """Quantize ``layer`` of ``work`` in place as the pipeline would on ``work``'s inputs, aiming at ``model``'s."""
-    spec = LayerSpec.of(layer)
-    acc = layer_grams(layer, work, x, float_model=model, float_layer=original)
-    q = quantize_layer(spec.weight_matrix(), spec.bias(), config=config, grams=[acc.objective(g)
-                                                                                for g in range(spec.groups)])
-    spec.write(q.weight, q.bias)
 
 
 def _load(module: nn.Module, params) -> None:
