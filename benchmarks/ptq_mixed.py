@@ -19,8 +19,10 @@ budget (average bits per weight) the allocators pick bits per layer:
 
 Each allocation is then quantized by the pipeline
 (``QuantConfig(layer_bits=...)``, quantized inputs) and scored on the test set.  Saved: benchmarks/results/ptq_mixed.json (rows, summary, measured terms),
-ptq_mixed.txt, ptq_mixed.png (Fashion-MNIST: ptq_mixed_fmnist.*).  Run:
-``python benchmarks/ptq_mixed.py [--models mlp,cnn] [--seeds 0,1,2] [--dataset fashion-mnist]``.
+ptq_mixed.txt, ptq_mixed.png (Fashion-MNIST: ptq_mixed_fmnist.*; ``--out`` another stem).  Run:
+``python benchmarks/ptq_mixed.py [--models mlp,cnn] [--seeds 0,1,2] [--dataset fashion-mnist] [--out STEM]``;
+the Fashion-MNIST MLP (one seed, three budgets): ``--dataset fashion-mnist --models mlp --seeds 0
+--budgets 1.25,1.5,2 --out ptq_mixed_fmnist_mlp``.
 """
 from __future__ import annotations
 
@@ -85,10 +87,11 @@ def main():
     parser.add_argument("--route", default="batched", help="route of the rounding QUBOs")
     parser.add_argument("--dataset", default="digits", choices=("digits", "fashion-mnist"))
     parser.add_argument("--data-root", default="/usr/share/datasets/fashion-mnist")
+    parser.add_argument("--out", help="file stem under benchmarks/results (default ptq_mixed, ptq_mixed_fmnist)")
     args = parser.parse_args()
     torch.set_num_threads(1)
     data = load_dataset("digits") if args.dataset == "digits" else load_dataset(args.dataset, args.data_root)
-    stem = "ptq_mixed" if args.dataset == "digits" else "ptq_mixed_fmnist"
+    stem = args.out or ("ptq_mixed" if args.dataset == "digits" else "ptq_mixed_fmnist")
     candidates = tuple(map(int, args.candidates.split(",")))
     budgets = [float(b) for b in args.budgets.split(",")]
     rows, measured = [], []
