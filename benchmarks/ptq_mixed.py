@@ -18,7 +18,8 @@ budget (average bits per weight) the allocators pick bits per layer:
 - ``uniform``: the most bits every layer can share.
 
 Each allocation is then quantized by the pipeline
-(``QuantConfig(layer_bits=...)``, quantized inputs) and scored on the test set.  Saved: benchmarks/results/ptq_mixed.json (rows, summary, measured terms),
+(``QuantConfig(layer_bits=...)``, quantized inputs) and scored on the test set.  Saved:
+benchmarks/results/ptq_mixed.json (rows, summary, measured terms),
 ptq_mixed.txt, ptq_mixed.png (Fashion-MNIST: ptq_mixed_fmnist.*; ``--out`` another stem).  Run:
 ``python benchmarks/ptq_mixed.py [--models mlp,cnn] [--seeds 0,1,2] [--dataset fashion-mnist] [--out STEM]``;
 the Fashion-MNIST MLP (one seed, three budgets): ``--dataset fashion-mnist --models mlp --seeds 0

@@ -14,8 +14,9 @@ squared constraint), so an annealer's feasible reads are often not optimal: :fun
 polishes an allocation by the best feasible change of one or two layers' bit-widths, until none
 improves.  :func:`prices` gives the multipliers of the budget's Lagrangian form (a price per
 weight bit instead of the constraint, only one-hot penalties left: no squared size term), which
-annealers solve well; reads within the budget are then polished the same way.  Classical baselines on the same terms: :func:`knapsack` (exact, no cross
-terms: HAWQ's knapsack), :func:`greedy` (by sensitivity per bit saved) and :func:`uniform`.
+annealers solve well; reads within the budget are then polished the same way.  Classical
+baselines on the same terms: :func:`knapsack` (exact, no cross terms: HAWQ's knapsack),
+:func:`greedy` (by sensitivity per bit saved) and :func:`uniform`.
 
 Example:
     >>> import numpy as np
@@ -210,8 +211,9 @@ def greedy(unary, sizes, candidates, max_bits: int) -> np.ndarray:
     order = np.argsort(c, kind="stable")
     rank = np.full(len(s), len(c) - 1)  # position in ``order``
     while size_bits(s, c, order[rank]) > max_bits:
-        costs = [(u[l, order[rank[l] - 1]] - u[l, order[rank[l]]]) / (s[l] * (c[order[rank[l]]] - c[order[rank[l] - 1]]))
-                 if rank[l] > 0 else np.inf for l in range(len(s))]
+        here, down = order[rank], order[np.maximum(rank - 1, 0)]
+        costs = [(u[l, down[l]] - u[l, here[l]]) / (s[l] * (c[here[l]] - c[down[l]])) if rank[l] > 0 else np.inf
+                 for l in range(len(s))]
         rank[int(np.argmin(costs))] -= 1
     return order[rank]
 

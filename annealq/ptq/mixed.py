@@ -11,7 +11,8 @@
    :mod:`annealq.formulations.mixed_precision` through :func:`annealq.solve`, any CQM route),
    ``lagrange`` (the same objective with the budget as a price per weight bit, a batch of
    prices through :func:`annealq.solve`: for annealer routes, whose penalty BQM of the size
-   constraint has couplings far above the objective), or the classical baselines ``knapsack`` (exact, no cross terms), ``greedy``, ``uniform``.
+   constraint has couplings far above the objective), or the classical baselines ``knapsack``
+   (exact, no cross terms), ``greedy``, ``uniform``.
 3. ``quantize(model, calibration, allocation.config(config))`` quantizes with those bits.
 
 :func:`allocate_bits` does 1 and 2.  Measured on digits: benchmarks/results/ptq_mixed.json.
@@ -176,12 +177,11 @@ def measure_terms(model: nn.Module, calibration, candidates=DEFAULT_CANDIDATES, 
         modules = dict(quantizable_layers(result.model))
         for report in result.layers:
             m = modules[report.name]
-            weights[report.name, b] = (m.weight.detach().clone(), None if m.bias is None else m.bias.detach().clone())
+            weights[report.name, b] = _params(m)
     names = [report.name for report in result.layers]
     work, float_copy = copy.deepcopy(model).eval(), copy.deepcopy(model).eval()  # the user's model untouched
     modules = dict(quantizable_layers(work))
-    floats = {n: (modules[n].weight.detach().clone(), None if modules[n].bias is None else modules[n].bias.detach().clone())
-              for n in names}
+    floats = {n: _params(modules[n]) for n in names}
     reference = float_copy(x)
 
     def measured(assignment: dict) -> float:
@@ -205,6 +205,10 @@ def measure_terms(model: nn.Module, calibration, candidates=DEFAULT_CANDIDATES, 
     sizes = np.array([modules[n].weight.numel() for n in names], dtype=np.int64)
     return LayerTerms(names, sizes, candidates, unary, pairwise, metric or ("loss" if labels is not None else "kl"),
                       time.perf_counter() - start)
+
+
+def _params(module: nn.Module) -> tuple:
+    return module.weight.detach().clone(), None if module.bias is None else module.bias.detach().clone()
 
 
 def _load(module: nn.Module, params) -> None:

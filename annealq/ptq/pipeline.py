@@ -161,8 +161,9 @@ def _quantize(model, calibration, config, progress, journal, executor) -> Quanti
             raise ValueError(f"running the model on the calibration data failed before layer {name!r}: {err}") from err
         step = journal.step("ptq", config, name) if journal is not None else None
         on_answer = None if progress is None else (lambda answer, name=name: progress(name, 1))
-        q = quantize_layer(spec.weight_matrix(), spec.bias(), config=config.for_layer(name), name=name, executor=executor,
-                           journal=step, on_answer=on_answer, grams=[acc.objective(g) for g in range(spec.groups)])
+        q = quantize_layer(spec.weight_matrix(), spec.bias(), config=config.for_layer(name), name=name,
+                           executor=executor, journal=step, on_answer=on_answer,
+                           grams=[acc.objective(g) for g in range(spec.groups)])
         spec.write(q.weight, q.bias)
         reports.append(LayerReport(name, spec.fan_in, spec.out_channels, q, spec.kind, tuple(layer.weight.shape),
                                    spec.groups))
