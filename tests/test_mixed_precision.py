@@ -149,3 +149,15 @@ def test_the_priced_batch_finds_allocations_where_the_penalty_bqm_finds_none():
     assert priced.weight_bits <= priced.max_bits and priced.objective == pytest.approx(optimum)
     with pytest.raises(ValueError, match="no allocation within the budget"):
         allocate(terms, 1.25, method="cqm", sampler="sa", solver=solver)
+    default = allocate(terms, 1.25, solver=solver)  # 20 variables: brute force by default
+    assert (default.info["route"], default.info["formulation"]) == ("exact-cqm", "constrained")
+    assert default.objective == pytest.approx(optimum)
+
+
+def test_without_a_sampler_larger_models_go_to_sa_on_the_priced_batch():
+    unary, pairwise, sizes, cand = random_terms(7, layers=7)
+    terms = LayerTerms([str(i) for i in range(7)], sizes, tuple(cand.tolist()), unary, pairwise, "kl")
+    a = allocate(terms, 2.0, solver=SolverConfig(num_reads=20, num_sweeps=300, seed=0))
+    assert (a.info["route"], a.info["formulation"]) == ("sa", "priced")
+    assert a.weight_bits <= a.max_bits
+    assert a.objective == pytest.approx(brute_force(unary, pairwise, sizes, cand, a.max_bits))

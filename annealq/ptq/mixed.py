@@ -223,9 +223,10 @@ def allocate(terms: LayerTerms, budget: float | None = None, *, max_bytes: int |
     (:data:`ALLOCATORS`).
 
     ``cqm``: ``sampler`` is a CQM route name (``exact-cqm``, ``hybrid-cqm``, or a BQM route such
-    as ``sa`` that gets the penalty BQM) or a dimod sampler; default ``exact-cqm`` up to
-    :data:`EXACT_LIMIT` variables, else ``sa``.  ``lagrange``: the same routes on a batch of
-    one-hot CQMs priced per weight bit (:func:`~annealq.formulations.mixed_precision.prices`).
+    as ``sa`` that gets the penalty BQM) or a dimod sampler.  ``lagrange``: the same routes on a
+    batch of one-hot CQMs priced per weight bit (:func:`~annealq.formulations.mixed_precision.prices`);
+    what BQM routes solve well.  ``sampler`` None: ``exact-cqm`` up to :data:`EXACT_LIMIT`
+    variables, else ``sa`` on the priced batch (``info["formulation"]`` says which was solved).
     The :data:`POLISH_STARTS` best distinct reads within the budget are polished by
     :func:`~annealq.formulations.mixed_precision.descend` and the best kept (``info``: the route's
     own best read within the budget and its objective, and whether the polish changed it).
@@ -238,20 +239,23 @@ def allocate(terms: LayerTerms, budget: float | None = None, *, max_bytes: int |
     if method in ("cqm", "lagrange"):
         mp.knapsack(terms.unary, terms.sizes, terms.candidates, max_bits)  # the budget's one-line check
         solver = solver or SolverConfig(num_reads=100, num_sweeps=1000, seed=0)
-        if method == "cqm":
-            models = [terms.cqm(max_bits)]
-        else:
+        small = len(terms.layers) * len(terms.candidates) <= EXACT_LIMIT
+        priced = method == "lagrange" or (sampler is None and not small)
+        if sampler is None:
+            sampler = "exact-cqm" if small else "sa"
+        if priced:
             models = [mp.mixed_precision_cqm(terms.unary, terms.pairwise, terms.sizes, terms.candidates, None, price)
                       for price in mp.prices(terms.unary, terms.pairwise, terms.sizes)]
-        if sampler is None:
-            sampler = "exact-cqm" if len(models[0].variables) <= EXACT_LIMIT else "sa"
+        else:
+            models = [terms.cqm(max_bits)]
         answers = solve(CQMBatch(models), sampler, config=solver)
         choice, routed = _polished(terms, max_bits, answers)
         if choice is None:
             raise ValueError(f"route {answers[0].info['route']!r} found no allocation within the budget in "
                              f"{solver.num_reads} reads: raise num_reads, use method 'lagrange', or route "
                              f"'exact-cqm' or 'hybrid-cqm'")
-        info = {"route": answers[0].info["route"], "route_objective": terms.objective(routed),
+        info = {"route": answers[0].info["route"], "formulation": "priced" if priced else "constrained",
+                "route_objective": terms.objective(routed),
                 "route_bits": {n: int(terms.candidates[k]) for n, k in zip(terms.layers, routed)},
                 "polish_improved": bool((choice != routed).any()), "seconds": float(sum(a.seconds for a in answers)),
                 "reads_within_budget": int(sum(a.info.get("reads_within_budget", 0) for a in answers)),
