@@ -8,6 +8,8 @@ __getattr__, __all__ = exports(__name__, {
     "LayerContext": "annealq.ptq.methods",
     "method_names": "annealq.ptq.methods",
     "register_method": "annealq.ptq.methods",
+    "Allocation": "annealq.ptq.mixed",
+    "allocate_bits": "annealq.ptq.mixed",
     "LayerReport": "annealq.ptq.pipeline",
     "QuantizationResult": "annealq.ptq.pipeline",
     "quantize": "annealq.ptq.pipeline",

@@ -10,10 +10,13 @@ Example:
     Traceback (most recent call last):
     ...
     ValueError: bits=9 is not supported: use an integer from 1 (binary) to 8
+    >>> mixed = QuantConfig(bits=4, layer_bits={"0": 2})  # mixed precision: layer "0" at 2 bits, the rest at 4
+    >>> mixed.layer_bits, mixed.bits_for("0"), mixed.bits_for("2"), mixed.for_layer("0").bits
+    ((('0', 2),), 2, 4, 2)
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from annealq.formulations.grids import SCALE_METHODS, check_bits
 from annealq.formulations.rounding import LEVELS
@@ -63,6 +66,9 @@ class QuantConfig(Config):
         scale_refits: rounds of closed-form per-channel scale refit, each followed by the
             method again on the refitted grid (a channel keeps whichever is better); None:
             :data:`AUTO_REFITS` for ``qubo`` at :data:`LOW_BITS` bits and below, else 0.
+        layer_bits: per-layer bit-widths (mixed precision), ``{layer name: bits}`` (stored as sorted
+            ``(name, bits)`` pairs); layers not named take ``bits``.  :func:`annealq.ptq.mixed.allocate_bits`
+            chooses them under a size budget.
     """
 
     bits: int = 4
@@ -81,6 +87,7 @@ class QuantConfig(Config):
     chain_strength: float = 4.0
     prior: float = 0.0
     scale_refits: int | None = None
+    layer_bits: tuple = ()
 
     def __post_init__(self):
         from annealq.ptq.methods import method_names
@@ -104,6 +111,7 @@ class QuantConfig(Config):
                 or not 0 <= self.prior < float("inf"):
             raise ValueError(f"prior must be a finite number >= 0 (a fraction of the Gram's mean diagonal), "
                              f"got {self.prior!r}")
+        object.__setattr__(self, "layer_bits", _layer_bits(self.layer_bits))
         self.solver  # validates the shared fields once more, as the solver sees them
 
     @property
@@ -112,6 +120,14 @@ class QuantConfig(Config):
         if self.scale_refits is not None:
             return self.scale_refits
         return AUTO_REFITS if self.method == "qubo" and self.bits <= LOW_BITS else 0
+
+    def bits_for(self, layer: str) -> int:
+        """The bit-width of the layer named ``layer``."""
+        return dict(self.layer_bits).get(layer, self.bits)
+
+    def for_layer(self, layer: str) -> "QuantConfig":
+        """This config as one layer sees it: ``bits`` = its own bit-width, no per-layer mapping."""
+        return replace(self, bits=self.bits_for(layer), layer_bits=()) if self.layer_bits else self
 
     @property
     def solver(self) -> SolverConfig:
@@ -122,3 +138,17 @@ class QuantConfig(Config):
                             else self.num_reads, num_sweeps=default.get("num_sweeps") if self.num_sweeps is None
                             else self.num_sweeps, seed=self.seed, workers=self.workers,
                             chain_strength=self.chain_strength, warm_start=self.warm_start)
+
+
+def _layer_bits(value) -> tuple:
+    """``{name: bits}`` (or ``(name, bits)`` pairs) as sorted pairs, each bit-width checked."""
+    pairs = value.items() if isinstance(value, dict) else value
+    try:
+        pairs = [(name, bits) for name, bits in pairs]
+    except (TypeError, ValueError):
+        raise ValueError(f"layer_bits must map layer names to bit-widths, e.g. {{'0': 2, '2': 4}}, got {value!r}") \
+            from None
+    names = [name for name, _ in pairs]
+    if not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
+        raise ValueError(f"layer_bits must map distinct layer names (strings) to bit-widths, got {value!r}")
+    return tuple(sorted((name, check_bits(bits, f"layer_bits[{name!r}]")) for name, bits in pairs))

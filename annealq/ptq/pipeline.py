@@ -8,6 +8,10 @@ Example:
     >>> result = annealq.quantize(model, torch.rand(64, 6), annealq.QuantConfig(bits=2, route="sa", num_reads=4))
     >>> [layer.name for layer in result.layers]
     ['0', '2']
+    >>> mixed = annealq.quantize(model, torch.rand(64, 6), annealq.QuantConfig(bits=4, layer_bits={"2": 1}, route="sa",
+    ...                                                                        num_reads=4))
+    >>> [layer.quantization.weight_grid.bits for layer in mixed.layers]
+    [4, 1]
 """
 from __future__ import annotations
 
@@ -148,6 +152,10 @@ def _quantize(model, calibration, config, progress, journal, executor) -> Quanti
         raise ValueError(f"{type(model).__name__}'s forward pass calls none of its layers "
                          f"{', '.join(name for name, _ in unused)}: nothing would be quantized; quantize a model "
                          f"whose forward uses its nn.Linear / nn.Conv1d / nn.Conv2d modules")
+    unknown = sorted(set(dict(config.layer_bits)) - {name for name, _ in targets})
+    if unknown:
+        raise ValueError(f"layer_bits names layers {unknown} that {type(model).__name__} does not quantize: its "
+                         f"layers are {[name for name, _ in targets]}")
     reports = []
     for name, layer in targets:
         spec = LayerSpec.of(layer)
@@ -160,8 +168,9 @@ def _quantize(model, calibration, config, progress, journal, executor) -> Quanti
             raise ValueError(f"running the model on the calibration data failed before layer {name!r}: {err}") from err
         step = journal.step("ptq", config, name) if journal is not None else None
         on_answer = None if progress is None else (lambda answer, name=name: progress(name, 1))
-        q = quantize_layer(spec.weight_matrix(), spec.bias(), config=config, name=name, executor=executor,
-                           journal=step, on_answer=on_answer, grams=[acc.objective(g) for g in range(spec.groups)])
+        q = quantize_layer(spec.weight_matrix(), spec.bias(), config=config.for_layer(name), name=name,
+                           executor=executor, journal=step, on_answer=on_answer,
+                           grams=[acc.objective(g) for g in range(spec.groups)])
         spec.write(q.weight, q.bias)
         reports.append(LayerReport(name, spec.fan_in, spec.out_channels, q, spec.kind, tuple(layer.weight.shape),
                                    spec.groups))
