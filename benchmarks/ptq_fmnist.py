@@ -28,7 +28,7 @@ from annealq.nn.models import accuracy, reference_model
 from annealq.ptq import QuantConfig
 from annealq.ptq.report import sweep
 from annealq.studies.plots import plot_ptq
-from annealq.studies.tables import text_table, write_json
+from annealq.report.tables import text_table, write_json
 
 OUT = Path(__file__).parent / "results"
 

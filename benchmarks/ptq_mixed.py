@@ -39,8 +39,8 @@ from annealq.nn.models import accuracy, reference_model
 from annealq.ptq import QuantConfig, quantize
 from annealq.ptq.mixed import allocate, measure_terms
 from annealq.samplers import SolverConfig
-from annealq.studies.plots import save_figure
-from annealq.studies.tables import text_table, write_json
+from annealq.report.figures import save_figure
+from annealq.report.tables import text_table, write_json
 
 OUT = Path(__file__).parent / "results"
 ALLOCATORS = {"cqm": ("cqm", "exact-cqm"), "cqm-sa": ("cqm", "sa"), "lagrange-sa": ("lagrange", "sa"),

@@ -8,7 +8,7 @@ import click
 
 from annealq.harness.options import dataset_options, names, new_run_dir, numbers, run_options, settings, solver_config
 
-AXES = ("bits", "methods")
+AXES = ("bits", "methods")  # --bit-budget, --bit-candidates and --allocation stay in the settings
 
 
 @click.command("quantize")
@@ -29,6 +29,14 @@ AXES = ("bits", "methods")
               help="with --model: evaluation inputs (and optional labels y); default: the calibration data")
 @click.option("--trust-pickle", is_flag=True,
               help="allow pickled Python objects in --model/--calibration/--eval files (only files you trust)")
+@click.option("--bit-budget", type=click.FloatRange(min=1, min_open=False), default=None,
+              help="mixed precision: average bits per weight; bits per layer chosen by a CQM from --bit-candidates "
+                   "(measured per-layer and pairwise terms), then every method quantizes with them")
+@click.option("--bit-candidates", default="1,2,3,4,8", show_default=True,
+              help="with --bit-budget: the bit-widths a layer may take")
+@click.option("--allocation", type=click.Choice(["cqm", "lagrange", "knapsack", "greedy", "uniform"]), default="cqm",
+              show_default=True, help="with --bit-budget: the CQM (exact-cqm for small models, sa on the priced "
+                                      "batch else), its priced form, or a baseline")
 @click.option("--scheduler", default=None, help="Dask scheduler address: solve neurons on that cluster")
 @run_options(default_route="sa", reads_help="reads per neuron")
 def quantize(**params):
@@ -62,6 +70,17 @@ def quantize(**params):
         if route_kind(config.route) in ("qpu", "any") and not config.route.startswith("mock-"):
             click.echo("QPU time this run will take (estimate):")  # a mock QPU spends none: --dry-run prices it
             _price(source, config, bits, params)
+    allocation = None
+    if params["bit_budget"] is not None:
+        from annealq.ptq.mixed import allocate_bits
+
+        click.echo(f"choosing bits per layer for {params['bit_budget']:g} bits per weight ({params['allocation']}) ...")
+        allocation = allocate_bits(source.model, source.calibration(), params["bit_budget"],
+                                   candidates=numbers(params["bit_candidates"], "--bit-candidates"), config=config,
+                                   method=params["allocation"])
+        click.echo("bits per layer: " + ", ".join(f"{k}: {v}" for k, v in allocation.bits.items())
+                   + f" ({allocation.average_bits:.3g} bits per weight)")
+        config, bits = allocation.config(config), [max(allocation.bits.values())]
     executor = _executor(params["scheduler"])
     workflow = workflows()["ptq"]
     from annealq.harness.folder import RunFolder
@@ -78,9 +97,12 @@ def quantize(**params):
                                on_row=lambda row: tqdm.write(f"  {row['method']:<6} int{row['bits']:<2} "
                                                              + _score(row)))
             solved = bar.n
+        if allocation is not None:  # the bits of a row are the allocation's
+            rows = [r if r["method"] == "float" else {**r, "bits": f"{allocation.average_bits:.3g} avg",
+                                                      "layer_bits": allocation.bits} for r in rows]
         click.echo(table(rows, workflow.columns))
-        run.report(rows)
-        figure = source.plot(rows, run.file("ptq.png"))
+        run.report(rows, **({"allocation": allocation.to_dict()} if allocation else {}))
+        figure = None if allocation else source.plot(rows, run.file("ptq.png"))  # one allocation: the table says it
         click.echo(f"{solved} neuron QUBOs solved, {total - solved} reused from the journal")
         click.echo(f"report: {run.file('report.json')}" + (f"  figure: {figure}" if figure else "")
                    + f"  journal: {run.journal.path}")

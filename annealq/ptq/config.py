@@ -151,4 +151,4 @@ def _layer_bits(value) -> tuple:
     names = [name for name, _ in pairs]
     if not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
         raise ValueError(f"layer_bits must map distinct layer names (strings) to bit-widths, got {value!r}")
-    return tuple(sorted((name, check_bits(bits, f"layer_bits[{name!r}]")) for name, bits in pairs))
+    return tuple(sorted((name, check_bits(bits, what=f"layer_bits[{name!r}]")) for name, bits in pairs))

@@ -140,7 +140,7 @@ def _check_candidates(candidates) -> tuple[int, ...]:
     values = tuple(candidates)
     if not values or len(set(values)) != len(values):
         raise ValueError(f"candidates must be distinct bit-widths, e.g. (1, 2, 3, 4, 8), got {candidates!r}")
-    return tuple(sorted(check_bits(b, "candidate bits") for b in values))
+    return tuple(sorted(check_bits(b, what="candidate bits") for b in values))
 
 
 def _output_error(metric: str, labels):

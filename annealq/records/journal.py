@@ -454,6 +454,11 @@ class JournalStep:
         self.stale = 0  # rows this step had used before whose problem changed, found by the last reusable()
         self._solver, self._problems = None, {}
 
+    @property
+    def keeps_problems(self) -> bool:
+        """Whether answers are stored with their problem (``solve`` builds a BQM only then)."""
+        return self.journal.keep_problems
+
     def answers(self) -> dict[int, Answer]:
         """The readable answers this step used, by row id (unreadable ones warned about, left out)."""
         out = {}

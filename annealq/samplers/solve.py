@@ -111,8 +111,9 @@ def _call_parameters(sampler, config: SolverConfig, seed, chain_strength) -> tup
 
 
 def _qubo_answer(batch: QUBOBatch, r: int, sampleset, parameters, warm, seconds, polished=False,
-                 bqm=None) -> Answer:
-    bqm = batch.bqm(r) if bqm is None else bqm
+                 bqm=None, keep_model=True) -> Answer:
+    if bqm is None and (keep_model or not polished):
+        bqm = batch.bqm(r)  # a polished answer that no journal stores needs no BQM (half of a big layer's time)
     states = ordered_states(sampleset, range(batch.num_variables))
     if polished:
         best = int(np.argmin(sampleset.record.energy))
@@ -237,8 +238,9 @@ def solve(problem, sampler=None, *, config: SolverConfig | None = None, warm_sta
                 on_answer(a)
 
     if todo and isinstance(sampler, BatchSampler) and isinstance(batch, QUBOBatch):
+        keep = journal is not None and getattr(journal, "keeps_problems", True)
         _solve_whole(batch.subset(todo), sampler, config, None if warm_starts is None else warm_starts[todo],
-                     chain_strength, take)
+                     chain_strength, take, keep)
     elif todo and executor is None and config.workers <= 1:
         for r in todo:
             take(solve_rows(batch, sampler, [r], config, None if warm_starts is None else warm_starts[[r]],
@@ -271,7 +273,8 @@ def solver_settings(spec, sampler, config: SolverConfig, chain_strength, warm: b
     return {"sampler": sampler_identity(spec), "parameters": accepted(sampler, sent), "warm_start": warm}
 
 
-def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, warm, chain_strength, take):
+def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, warm, chain_strength, take,
+                 keep_model: bool):
     start = time.perf_counter()
     own = accepted(sampler, {**config.parameters(), "chain_strength": chain_strength})
     recorded = {**own, **({"chain_strength": describe_policy(chain_strength)} if "chain_strength" in own else {})}
@@ -283,4 +286,5 @@ def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, wa
         seconds = ss.info.get("seconds", time.perf_counter() - start)
         start = time.perf_counter()
         params = {**ss.info.get("parameters", {**own, "seed": config.seed}), **recorded}
-        take([_qubo_answer(sub, r, ss, params, None if warm is None else warm[r], seconds, polished)])
+        take([_qubo_answer(sub, r, ss, params, None if warm is None else warm[r], seconds, polished,
+                           keep_model=keep_model)])
