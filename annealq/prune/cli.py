@@ -105,7 +105,9 @@ def _run(job, sparsities, methods, base, params):
                        on_row=lambda row: (bar.set_postfix_str(f"{row['method']} s={row['sparsity']:g}"), bar.update()))
     click.echo(table(rows, workflow.columns))
     run.report(rows, dense=dense, metric=job.metric)
-    figure = plot_metric(rows, dense, run.file("metric_vs_sparsity.png"))
+    figure = plot_metric(rows, dense, run.file("metric_vs_sparsity.png"),
+                         f"{job.name}: pruned without fine-tuning{' and with' if params['finetune'] else ''}, "
+                         f"route {base.solver.route}")
     click.echo(f"report: {run.file('report.json')}  figure: {figure}  journal: {run.journal.path}")
 
 

@@ -3,6 +3,7 @@ bit-width; table, report.json, figure and journal through the shared harness."""
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import click
 
@@ -102,7 +103,7 @@ def quantize(**params):
                                                       "layer_bits": allocation.bits} for r in rows]
         click.echo(table(rows, workflow.columns))
         run.report(rows, **({"allocation": allocation.to_dict()} if allocation else {}))
-        figure = None if allocation else source.plot(rows, run.file("ptq.png"))  # one allocation: the table says it
+        figure = None if allocation else source.plot(rows, run.file("ptq.png"), config.route)  # one allocation: a table
         click.echo(f"{solved} neuron QUBOs solved, {total - solved} reused from the journal")
         click.echo(f"report: {run.file('report.json')}" + (f"  figure: {figure}" if figure else "")
                    + f"  journal: {run.journal.path}")
@@ -147,10 +148,11 @@ class _Reference:
         return ptq_rows(self.model, self.data, methods=methods, bits=bits, config=config,
                         calibration_size=self.calibration_size, **kwargs)
 
-    def plot(self, rows, path):
+    def plot(self, rows, path, route):
         from annealq.ptq.report import plot_ptq
 
-        return plot_ptq(rows, path, f"reference MLP {'-'.join(map(str, self.sizes))} on {self.data.name}")
+        return plot_ptq(rows, path, f"reference MLP {'-'.join(map(str, self.sizes))} on {self.data.name}, "
+                                    f"route {route}")
 
 
 class _UserModel:
@@ -180,12 +182,13 @@ class _UserModel:
         return quantize_user_model(p["model_file"], p["calibration_file"], p["eval_file"], out=out, bits=bits,
                                    methods=methods, config=config, prepared=self.prepared, **kwargs)
 
-    def plot(self, rows, path):
+    def plot(self, rows, path, route):
         from annealq.ptq.report import plot_ptq
 
         if any(r.get("accuracy") != r.get("accuracy") or r.get("accuracy") is None for r in rows):
             return None  # no labels: the table's output error says it
-        return plot_ptq(rows, path, f"{self.prepared[0].path.name}")
+        return plot_ptq(rows, path, f"{self.prepared[0].path.name} on {Path(self.params['calibration_file']).name}, "
+                                    f"route {route}")
 
 
 def _price(source, config, bits, params) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from matplotlib.figure import Figure
 
-from annealq.report.figures import save_figure
+from annealq.report.figures import save_figure, series_style
 
 
 def plot_compare(report, path: str | Path) -> Path:
@@ -68,11 +68,12 @@ def plot_compare(report, path: str | Path) -> Path:
 
 
 def _graph_styles(rows) -> dict:
-    """(profile, graph) -> line style: a colour per profile, solid for the working graph, dashed for the ideal one."""
+    """(profile, graph) -> line style: a colour and a marker per profile (a line hidden under another's still
+    shows its markers), solid for the working graph, dashed for the ideal one."""
     keys = list(dict.fromkeys((r["profile"], r["graph"]) for r in rows))
-    colours = {p: f"C{i}" for i, p in enumerate(dict.fromkeys(p for p, _ in keys))}
-    return {(p, g): {"color": colours[p], "linestyle": "--" if g == "ideal" else "-", "label": f"{p} ({g})"}
-            for p, g in keys}
+    styles = {p: series_style(i) for i, p in enumerate(dict.fromkeys(p for p, _ in keys))}
+    return {(p, g): {"color": styles[p]["color"], "marker": styles[p]["marker"],
+                     "linestyle": "--" if g == "ideal" else "-", "label": f"{p} ({g})"} for p, g in keys}
 
 
 def _save_with_legend(fig, axes, path) -> Path:
@@ -82,6 +83,8 @@ def _save_with_legend(fig, axes, path) -> Path:
     for ax in axes:
         ax.grid(alpha=0.3)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        if ax.get_yscale() == "linear":  # counts (qubits, chain lengths) tick at integers
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
     handles, labels = axes[0].get_legend_handles_labels()
     fig.legend(handles, labels, loc="lower center", ncol=4, fontsize=8, frameon=False)
     return save_figure(fig, path, rect=(0, 0.08 if len(axes) <= 3 else 0.05, 1, 1))
@@ -108,11 +111,11 @@ def plot_embedding_cost(rows: list[dict], path: str | Path, fan_in: int) -> Path
             pts = sorted((r for r in chosen if r["formulation"] == form and (r["profile"], r["graph"]) == key),
                          key=lambda r: r["bits"])
             for ax, field in zip(axrow, titles):
-                ax.plot([r["bits"] for r in pts], [r[field] for r in pts], marker="o", markersize=4,
+                ax.plot([r["bits"] for r in pts], [r[field] for r in pts], markersize=4,
                         markevery=[i for i, r in enumerate(pts) if r["fits"]], **style)
                 split = [r for r in pts if not r["fits"]]
-                ax.plot([r["bits"] for r in split], [r[field] for r in split], linestyle="none", marker="o",
-                        markersize=5, markerfacecolor="none", color=style["color"])
+                ax.plot([r["bits"] for r in split], [r[field] for r in split], linestyle="none",
+                        marker=style["marker"], markersize=5, markerfacecolor="none", color=style["color"])
         for ax, title in zip(axrow, titles.values()):
             ax.set(xlabel="bits per weight", title=f"{form}, fan-in {fan_in}: {title}")
         axrow[2].set(yscale="log")
@@ -138,10 +141,10 @@ def plot_fan_in_limit(rows: list[dict], path: str | Path, fan_in: int) -> Path:
                      if r["formulation"] == form and (r["profile"], r["graph"]) == key}
             bits = sorted(limit)
             faint = {} if form == "fixed_point" else {"label": None, "alpha": 0.4, "marker": None}
-            ax_fit.plot(bits, [limit[b] for b in bits], **{"marker": "o", "markersize": 4, **style, **faint})
+            ax_fit.plot(bits, [limit[b] for b in bits], **{"markersize": 4, **style, **faint})
         rounding = sorted((r for r in rows if r["formulation"] == "rounding" and r["fan_in"] == fan_in
                            and (r["profile"], r["graph"]) == key), key=lambda r: r["bits"])
-        ax_j.plot([r["bits"] for r in rounding], [r["j_min"] for r in rounding], marker="o", markersize=4, **style)
+        ax_j.plot([r["bits"] for r in rounding], [r["j_min"] for r in rounding], markersize=4, **style)
     for precision in sorted({r["j_precision"] for r in rows if r["formulation"] == "rounding"}):
         ax_j.axhline(precision, color="black", linestyle=":", linewidth=1)
         ax_j.annotate(f"J precision {precision:g}", (1, precision), textcoords="offset points", xytext=(2, 4),
