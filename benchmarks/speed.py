@@ -77,7 +77,7 @@ def naive(problem, limit=None):
 
 
 def batched(problem, grids):
-    rtn = problem.encode(np.hstack([g.quantize(problem.target[:, j:j + 1]) for j, g in enumerate(grids)]))
+    rtn = problem.encode(np.hstack([g.nearest(problem.target[:, j:j + 1]) for j, g in enumerate(grids)]))
     answers = solve(problem, config=SolverConfig(route="batched", seed=0), warm_starts=rtn[:, None])
     return sum(a.energy for a in answers)
 

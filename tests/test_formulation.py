@@ -55,11 +55,11 @@ def test_decoded_weights_lie_on_the_grid_and_in_range(bits, levels):
     bg = bias_grid(b)
     p = rounding_problem(w, b, x, weight_grid=g, bias_grid=bg, levels=levels)
     wq = p.decode(rng.integers(0, 2, size=(4, p.num_variables)))
-    codes = g.nearest(wq[:, :-1])
-    assert np.allclose(g.levels(codes), wq[:, :-1])
+    codes = g.codes(wq[:, :-1])
+    assert np.allclose(g.values(codes), wq[:, :-1])
     assert codes.min() >= 0 and codes.max() < 2**bits
-    assert np.allclose(bg.levels(bg.nearest(wq[:, -1:])), wq[:, -1:])
-    ints = g.integers(codes)
+    assert np.allclose(bg.values(bg.codes(wq[:, -1:])), wq[:, -1:])
+    ints = g.signed(codes)
     assert ints.min() >= (-1 if bits == 1 else -(2 ** (bits - 1))) and ints.max() <= (1 if bits == 1 else 2 ** (bits - 1) - 1)
 
 
@@ -69,21 +69,21 @@ def test_floor_ceil_candidates_bracket_each_weight():
     g = Grid.fit(w, 4, "absmax")
     p = rounding_problem(w, None, x, weight_grid=g)
     lo, hi = p.decode(np.zeros((3, 8))), p.decode(np.ones((3, 8)))
-    inside = (w >= g.levels(np.zeros_like(w)) - 1e-12) & (w <= g.levels(np.full_like(w, 15)) + 1e-12)
+    inside = (w >= g.values(np.zeros_like(w)) - 1e-12) & (w <= g.values(np.full_like(w, 15)) + 1e-12)
     assert np.all((lo[inside] <= w[inside] + 1e-12) & (w[inside] <= hi[inside] + 1e-12))
-    assert np.allclose(hi - lo, g.step)
+    assert np.allclose(hi - lo, g.step[:, None])
 
 
 def test_binary_grid_is_symmetric():
     g = Grid.fit(np.array([[0.2, -0.4, 0.6]]), 1, "absmax")
-    assert np.allclose(g.levels(np.array([[0, 1]])), [[-0.4, 0.4]])
-    assert set(g.integers(np.array([0, 1])).tolist()) == {-1, 1}
+    assert np.allclose(g.values(np.array([[0, 1]])), [[-0.4, 0.4]])
+    assert set(g.signed(np.array([[0, 1]]))[0].tolist()) == {-1, 1}
 
 
 def test_mse_scale_never_worse_than_absmax():
     w = np.random.default_rng(0).standard_t(3, size=(16, 64))
     for bits in (1, 2, 3, 4):
-        errs = {s: ((Grid.fit(w, bits, s).quantize(w) - w) ** 2).sum() for s in ("absmax", "mse")}
+        errs = {s: ((Grid.fit(w, bits, s).nearest(w) - w) ** 2).sum() for s in ("absmax", "mse")}
         assert errs["mse"] <= errs["absmax"] * (1 + 1e-12)
 
 
@@ -91,7 +91,7 @@ def test_round_to_nearest_is_plain_rounding():
     w = np.random.default_rng(1).normal(size=(4, 9))
     g = Grid.fit(w, 4, "absmax")
     q = np.clip(np.round(w / g.scale[:, None]), -8, 7) * g.scale[:, None]
-    assert np.allclose(g.quantize(w), q)
+    assert np.allclose(g.nearest(w), q)
 
 
 def test_encode_decode_roundtrip():
@@ -109,7 +109,7 @@ def test_dead_inputs_keep_round_to_nearest():
     g = Grid.fit(w, 2)
     p = rounding_problem(w, b, x, weight_grid=g, bias_grid=bias_grid(b))
     for v in (np.zeros((3, p.num_variables)), np.ones((3, p.num_variables))):
-        assert np.allclose(p.decode(v)[:, 1], g.quantize(w)[:, 1])
+        assert np.allclose(p.decode(v)[:, 1], g.nearest(w)[:, 1])
     assert p.meta["dead_inputs"] == 1
 
 
@@ -123,7 +123,7 @@ def test_bad_problem_input_is_refused():
     with pytest.raises(ValueError, match="NaN"):
         LayerProblem(gram=np.eye(2), target=[[np.nan, 0]], base=np.zeros((1, 2)), coeffs=np.ones((1, 2)))
     with pytest.raises(ValueError, match="levels"):
-        rounding_problem(np.ones((1, 2)), None, np.ones((3, 2)), weight_grid=Grid(2, [1.0]), levels=3)
+        rounding_problem(np.ones((1, 2)), None, np.ones((3, 2)), weight_grid=Grid.symmetric(2, [1.0]), levels=3)
     with pytest.raises(ValueError, match="gram"):
         LayerProblem(gram=np.eye(3), target=[[1.0, 0.0]], base=np.zeros((1, 2)), coeffs=np.ones((1, 2)))
     with pytest.raises(ValueError, match="variable_weight"):

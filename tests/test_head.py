@@ -12,7 +12,7 @@ from dwave.samplers import SimulatedAnnealingSampler
 from annealq.cli import main
 from annealq.head.classifier import QUBOHeadClassifier
 from annealq.head.features import RandomConvFeatures
-from annealq.head.grid import FixedPointGrid
+from annealq.formulations.grids import Grid
 from annealq.head.surrogate import augment, class_problems, curvature, gradient, loss
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
@@ -31,7 +31,7 @@ def test_class_qubo_energy_is_the_surrogate_on_every_grid_point():
     phi = augment(X)
     rng = np.random.default_rng(1)
     bits, l2 = 2, 0.01
-    grid = FixedPointGrid.signed(bits, [1.0, 0.7, 1.3])
+    grid = Grid.from_range(bits, [1.0, 0.7, 1.3])
     W = grid.values(rng.integers(0, 2**bits, size=(3, 3)))
     H, g = curvature(phi, l2), gradient(phi, y, W, l2)
     problem = class_problems(W, g, H, bits=bits, step=grid.step, offset=grid.offset)
@@ -43,8 +43,8 @@ def test_class_qubo_energy_is_the_surrogate_on_every_grid_point():
         energies = problem.qubo.bqm(c).energies((states, range(problem.num_variables)))
         np.testing.assert_allclose(energies, 2 * surrogate, atol=1e-10)
         # the states decode to every point of class c's grid, once each
-        own = FixedPointGrid(bits, grid.step[[c]], grid.offset[[c]])
-        ints = own.integers(w)
+        own = Grid(bits, grid.step[[c]], grid.offset[[c]])
+        ints = own.codes(w)
         np.testing.assert_allclose(own.values(ints), w, atol=1e-12)
         assert {tuple(v) for v in ints} == set(itertools.product(range(2**bits), repeat=3))
 

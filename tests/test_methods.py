@@ -67,7 +67,7 @@ def test_gptq_compensates_error():
     g = Grid.fit(w, 3)
     gram = x.T @ x
     err = lambda q: np.einsum("ij,jk,ik->", w - q, gram, w - q)  # noqa: E731
-    assert err(gptq(w, gram, [g] * 32)) < err(g.quantize(w))
+    assert err(gptq(w, gram, [g] * 32)) < err(g.nearest(w))
 
 
 def test_seed_makes_runs_reproducible():
@@ -151,7 +151,7 @@ def test_scale_refit_is_least_squares_and_never_worse():
     q = np.c_[q.weight, q.bias]
     grid = Grid.fit(w, 2, "absmax")
     s = refit_scales(p, [q], grid, with_bias=True)
-    z = grid.integers(grid.nearest(q[:, :-1]))
+    z = grid.signed(grid.codes(q[:, :-1]))
     best = p.errors(np.c_[s[:, None] * z, q[:, -1]])
     assert np.all(best <= p.errors(q) + 1e-9)
     for eps in (1e-3, -1e-3):

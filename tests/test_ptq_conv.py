@@ -67,8 +67,8 @@ def test_energy_equals_the_convolution_reconstruction_error(i):
     for g in range(spec.groups):
         rows = np.arange(g * per, (g + 1) * per)
         target = w[rows] if b is None else np.hstack([w[rows], b[rows, None]])
-        p = rounding_problem(w[rows], None if b is None else b[rows], weight_grid=Grid(2, wg.scale[rows]),
-                             bias_grid=None if bg is None else Grid(8, bg.scale[rows]),
+        p = rounding_problem(w[rows], None if b is None else b[rows], weight_grid=Grid.symmetric(2, wg.scale[rows]),
+                             bias_grid=None if bg is None else Grid.symmetric(8, bg.scale[rows]),
                              objective=grams_objective(target, **acc.objective(g)), neuron_ids=rows)
         v = rng.integers(0, 2, size=(per, p.num_variables))
         wq[rows] = p.decode(v)
@@ -94,7 +94,7 @@ def test_small_convolution_reaches_the_brute_force_optimum(i):
     per = spec.out_channels // spec.groups
     for g in range(spec.groups):
         rows = np.arange(g * per, (g + 1) * per)
-        p = rounding_problem(w[rows], None, weight_grid=Grid(3, wg.scale[rows]),
+        p = rounding_problem(w[rows], None, weight_grid=Grid.symmetric(3, wg.scale[rows]),
                              objective=grams_objective(w[rows], **acc.objective(g)))
         exact = [dimod.ExactSolver().sample(p.qubo.bqm(r)).first.energy for r in range(per)]
         assert np.allclose(layer.energies[rows], exact, rtol=1e-9, atol=1e-9)

@@ -41,7 +41,7 @@ def bias_grid(bias: np.ndarray, bits: int = 8) -> Grid:
     b = np.asarray(bias, dtype=np.float64).reshape(-1, 1)
     amax = np.abs(b).max() if b.size else 0.0
     scale = amax / ((2**bits - 1) / 2) if amax > 0 else 1.0
-    return Grid(bits, np.full(b.shape[0], scale))
+    return Grid.symmetric(bits, np.full(b.shape[0], scale))
 
 
 def variables_per_weight(levels: int, bits: int, bias_bits: int | None = None) -> int:
@@ -136,13 +136,13 @@ def rounding_problem(weight, bias, inputs=None, *, weight_grid: Grid, bias_grid:
     base, coeffs = [], []
     for g, col in zip(grids, cols):
         first = window(g, col, 2**k)
-        base.append(g.levels(first))
-        coeffs.append(np.tile(g.step * 2 ** np.arange(k), (1, col.shape[1])))
+        base.append(g.values(first))
+        coeffs.append(np.tile(g.step[:, None] * 2 ** np.arange(k), (1, col.shape[1])))
     base, coeffs = np.hstack(base), np.hstack(coeffs)
     variable_weight = np.repeat(np.arange(target.shape[1]), k)
     dead = np.diag(gram) <= 0
     if dead.any():
-        rtn = np.hstack([g.quantize(col) for g, col in zip(grids, cols)])
+        rtn = np.hstack([g.nearest(col) for g, col in zip(grids, cols)])
         base[:, dead] = rtn[:, dead]
         coeffs[:, dead[variable_weight]] = 0.0
     return LayerProblem(target=target, base=base, coeffs=coeffs, variable_weight=variable_weight, **objective,
@@ -161,5 +161,5 @@ def refit_bias(problem: LayerProblem, weights: np.ndarray, grid: Grid) -> np.nda
     if g[-1, -1] <= 0:
         return w
     best = (problem.target_field[:, -1] - w[:, :-1] @ g[:-1, -1]) / g[-1, -1]
-    w[:, -1] = grid.quantize(best[:, None])[:, 0]
+    w[:, -1] = grid.nearest(best[:, None])[:, 0]
     return w

@@ -2,7 +2,7 @@
 
 Frozen random convolutional features (:mod:`~annealq.head.features`), the softmax surrogate
 and its per-class QUBOs (:mod:`~annealq.head.surrogate`), the K-bit grid
-(:mod:`~annealq.head.grid`), the trainer (:class:`QUBOHeadClassifier`), float and rounded
+(:class:`annealq.formulations.grids.Grid`), the trainer (:class:`QUBOHeadClassifier`), float and rounded
 baselines (:mod:`~annealq.head.baselines`) and the precision study with QPU pricing
 (:mod:`~annealq.head.study`, ``annealq train-head``).  See docs/head.md.
 """
@@ -15,5 +15,4 @@ __getattr__, __all__ = exports(__name__, {
     "RandomConvFeatures": "annealq.head.features",
     "Standardizer": "annealq.head.features",
     "extract_features": "annealq.head.features",
-    "FixedPointGrid": "annealq.head.grid",
 })

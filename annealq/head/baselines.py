@@ -14,10 +14,10 @@ Weights are ``(C, d + 1)`` arrays (a row per class, the bias last).
 
 Example:
     >>> from sklearn.datasets import make_blobs
-    >>> from annealq.head.grid import FixedPointGrid
+    >>> from annealq.formulations.grids import Grid
     >>> X, y = make_blobs(80, n_features=3, centers=3, random_state=0)
     >>> W, _ = lbfgs_head(X, y)
-    >>> grid = FixedPointGrid.signed(2, np.abs(W).max(axis=1))
+    >>> grid = Grid.from_range(2, np.abs(W).max(axis=1))
     >>> rtn, ptq = grid.nearest(W), ptq_head(W, X, grid, solver="exact")
     >>> phi = augment(X)
     >>> bool(np.sum((phi @ (W - ptq).T) ** 2) <= np.sum((phi @ (W - rtn).T) ** 2))
@@ -32,7 +32,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from annealq.formulations import fixed_point_problem
-from annealq.head.grid import FixedPointGrid
+from annealq.formulations.grids import Grid
 from annealq.head.surrogate import augment
 from annealq.samplers.config import Config, SolverConfig, check_count, check_positive
 from annealq.samplers.solve import solve
@@ -91,7 +91,7 @@ def sgd_head(X, y, settings: SGDSettings = SGDSettings(), seed: int = 0) -> np.n
     return torch.cat([head.weight, head.bias[:, None]], dim=1).detach().double().numpy()
 
 
-def ptq_head(weights, X, grid: FixedPointGrid, solver="sa", *, config: SolverConfig | None = None) -> np.ndarray:
+def ptq_head(weights, X, grid: Grid, solver="sa", *, config: SolverConfig | None = None) -> np.ndarray:
     """Float head ``weights`` ``(C, d + 1)`` onto ``grid`` by the fixed-point rounding QUBO (module docstring)."""
     phi = augment(X)
     w = np.asarray(weights, dtype=np.float64)

@@ -38,7 +38,7 @@ import numpy as np
 from sklearn.exceptions import NotFittedError
 
 from annealq.data.checks import check_inputs, check_labels
-from annealq.head.grid import LAYOUTS, FixedPointGrid, check_head_bits
+from annealq.formulations.grids import LAYOUTS, MAX_BITS, Grid, check_bits
 from annealq.head.surrogate import augment, class_problems, curvature, gradient, log_probabilities, loss
 from annealq.samplers.config import (Config, SolverConfig, check_choice, check_count, check_positive, check_seed)
 from annealq.samplers.solve import solve
@@ -71,7 +71,7 @@ class HeadConfig(Config):
     solver: SolverConfig = field(default_factory=SolverConfig)
 
     def __post_init__(self):
-        check_head_bits(self.bits)
+        check_bits(self.bits, MAX_BITS)
         object.__setattr__(self, "backoff", tuple(self.backoff))
         if not all(isinstance(b, (int, float)) and not isinstance(b, bool) and 0 < b < 1 for b in self.backoff):
             raise ValueError(f"backoff must hold curvature multipliers between 0 and 1, got {self.backoff!r}")
@@ -102,7 +102,7 @@ def fitted_range(weights, bits: int, layout: str = "signed") -> np.ndarray:
     top = np.where(top > 0, top, 1.0)
     errors = []
     for fraction in _RANGE_FRACTIONS:
-        grid = FixedPointGrid.from_range(bits, fraction * top, layout)
+        grid = Grid.from_range(bits, fraction * top, layout)
         errors.append(np.sum((grid.nearest(w) - w) ** 2, axis=1))
     return _RANGE_FRACTIONS[np.argmin(np.array(errors), axis=0)] * top
 
@@ -117,7 +117,7 @@ class QUBOHeadClassifier:
         max_iter: most majorize-minimize iterations.
         tol: stop when an iteration lowers the loss by less than ``tol * loss``.
         l2: ridge term on the weights (not the biases) of the loss.
-        layout: grid layout, ``signed`` (zero included) or ``midrise`` (:mod:`annealq.head.grid`).
+        layout: grid layout, ``signed`` (zero included) or ``midrise`` (:class:`annealq.formulations.grids.Grid`).
         range_factor: grid half-range per class as a multiple of :func:`fitted_range` of the
             continuous minimiser of the first surrogate (from W = 0).
         backoff: curvature multipliers (each in (0, 1)) tried in turn when the bound's step does
@@ -133,7 +133,7 @@ class QUBOHeadClassifier:
         coef_, intercept_: ``(C, d)`` and ``(C,)`` weights, on the grid.
         coef_int_, intercept_int_: their grid integers (``0 .. 2^K - 1``).
         step_, offset_: ``(C,)`` the grid of each class: ``w = offset_ + step_ * integer``.
-        grid_: the :class:`FixedPointGrid`; classes_, n_iter_, history_ (one dict per iteration:
+        grid_: the :class:`~annealq.formulations.grids.Grid`; classes_, n_iter_, history_ (one dict per iteration:
             loss, train accuracy, summed QUBO energy, energy gap to ``reference``, accepted, seconds).
     """
 
@@ -165,13 +165,13 @@ class QUBOHeadClassifier:
         config = SolverConfig(route=f"sampler:{type(self.solver).__name__}", seed=check_seed(self.random_state))
         return config, self.solver
 
-    def _grid(self, phi, labels, H, classes: int) -> FixedPointGrid:
+    def _grid(self, phi, labels, H, classes: int) -> Grid:
         if self.grid_range is not None:
             r = np.broadcast_to(np.asarray(self.grid_range, dtype=np.float64), (classes,))
-            return FixedPointGrid.from_range(self.bits, r, self.layout)
+            return Grid.from_range(self.bits, r, self.layout)
         w0 = np.zeros((classes, phi.shape[1]))
         first = -np.linalg.solve(H, gradient(phi, labels, w0, self.l2).T).T  # argmin of the first surrogate
-        return FixedPointGrid.from_range(self.bits, self.range_factor * fitted_range(first, self.bits, self.layout),
+        return Grid.from_range(self.bits, self.range_factor * fitted_range(first, self.bits, self.layout),
                                          self.layout)
 
     # -- fit -------------------------------------------------------------------------------
@@ -181,7 +181,7 @@ class QUBOHeadClassifier:
         check_count("max_iter", self.max_iter)
         check_positive("tol", self.tol)
         solver_config, sampler = self._solver()
-        config = HeadConfig(check_head_bits(self.bits), self.l2, self.layout, self.range_factor, self.backoff,
+        config = HeadConfig(check_bits(self.bits, MAX_BITS), self.l2, self.layout, self.range_factor, self.backoff,
                             solver_config)
         self.classes_, labels = np.unique(y, return_inverse=True)
         phi = augment(X)
@@ -245,7 +245,7 @@ class QUBOHeadClassifier:
 
     def _set_weights(self, weights: np.ndarray) -> None:
         self.coef_, self.intercept_ = weights[:, :-1].copy(), weights[:, -1].copy()
-        ints = self.grid_.integers(weights)
+        ints = self.grid_.codes(weights)
         self.coef_int_, self.intercept_int_ = ints[:, :-1], ints[:, -1]
         self.step_, self.offset_ = self.grid_.step, self.grid_.offset
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from annealq.head.baselines import SGDSettings, lbfgs_head, ptq_head, sgd_head
 from annealq.head.classifier import QUBOHeadClassifier
-from annealq.head.grid import FixedPointGrid
+from annealq.formulations.grids import Grid
 from annealq.head.surrogate import augment, loss
 from annealq.profiles import list_profiles, load_profile
 from annealq.samplers.config import SolverConfig
@@ -81,7 +81,7 @@ def precision_study(X_train, y_train, X_test, y_test, *, bits: Iterable[int] = P
         rows.append(_row("lbfgs-ptq", k, ptq, *common, t_lbfgs + time.perf_counter() - start, lbfgs_iter, m))
         for name, w, seconds, iterations in (("lbfgs", w_lbfgs, t_lbfgs, lbfgs_iter),
                                              ("sgd", w_sgd, t_sgd, sgd.epochs)):
-            own = FixedPointGrid.signed(k, np.where(np.abs(w).max(axis=1) > 0, np.abs(w).max(axis=1), 1.0))
+            own = Grid.from_range(k, np.where(np.abs(w).max(axis=1) > 0, np.abs(w).max(axis=1), 1.0))
             rows.append(_row(f"{name}-rtn-absmax", k, own.nearest(w), *common, seconds, iterations))
         tick(f"{k} bits")
     return rows

@@ -13,7 +13,7 @@ Example:
     >>> W, X = rng.normal(size=(4, 6)), rng.normal(size=(64, 6))
     >>> g = Grid.fit(W, 3)
     >>> Q = gptq(W, X.T @ X, [g] * 6)
-    >>> bool(np.allclose(g.levels(g.nearest(Q)), Q))
+    >>> bool(np.allclose(g.values(g.codes(Q)), Q))
     True
 """
 from __future__ import annotations
@@ -36,7 +36,7 @@ def gptq(target: np.ndarray, gram: np.ndarray, grids: Sequence[Grid], damp: floa
     q = np.empty_like(w)
     for j, grid in enumerate(grids):
         col = w[:, j:j + 1]
-        q[:, j:j + 1] = grid.quantize(col)
+        q[:, j:j + 1] = grid.nearest(col)
         err = (col - q[:, j:j + 1]) / hinv[j, j]
         w[:, j + 1:] -= err @ hinv[j:j + 1, j + 1:]
     return q

@@ -43,11 +43,11 @@ class LayerQuantization:
 
     def integers(self) -> dict:
         """Integer weights (int8) and scales: ``w = weight_scale[:, None] * weight_int``."""
-        out = {"weight_int": self.weight_grid.integers(self.weight_grid.nearest(self.weight)),
+        out = {"weight_int": self.weight_grid.signed(self.weight_grid.codes(self.weight)),
                "weight_scale": self.weight_grid.scale, "bits": self.weight_grid.bits}
         if self.bias is not None:
             col = self.bias[:, None]
-            out["bias_int"] = self.bias_grid.integers(self.bias_grid.nearest(col))[:, 0]
+            out["bias_int"] = self.bias_grid.signed(self.bias_grid.codes(col))[:, 0]
             out["bias_scale"] = float(self.bias_grid.scale[0])
             out["bias_bits"] = self.bias_grid.bits
         return out
@@ -116,7 +116,8 @@ def quantize_layer(weight, bias, inputs=None, config: QuantConfig = QuantConfig(
     scales = np.concatenate([p[2] for p in parts])
     info = {"method": config.method, **_merge_info([p[3] for p in parts])}
     qw, qb = (q[:, :-1], q[:, -1]) if b is not None else (q, None)
-    return LayerQuantization(qw, qb, Grid(config.bits, scales), bg, energies, time.perf_counter() - start, info)
+    return LayerQuantization(qw, qb, Grid.symmetric(config.bits, scales), bg, energies, time.perf_counter() - start,
+                             info)
 
 
 #: per-group figures that add up over a layer's groups (the others are the same in every group)
@@ -138,7 +139,7 @@ def _quantize_group(w, b, gram, config, rows, layer_wg, layer_bg, journal, execu
     target = w if b is None else np.hstack([w, b[:, None]])
     plain = grams_objective(target, **gram)
     objective = grams_objective(target, **gram, prior=config.prior) if config.prior else plain
-    bg = None if layer_bg is None else Grid(layer_bg.bits, layer_bg.scale[rows])
+    bg = None if layer_bg is None else Grid.symmetric(layer_bg.bits, layer_bg.scale[rows])
     method = get_method(config.method)
 
     def problem_on(grid, obj):
@@ -151,7 +152,7 @@ def _quantize_group(w, b, gram, config, rows, layer_wg, layer_bg, journal, execu
     def scored(ctx, q):  # the reconstruction error, without the prior
         return (ctx.problem if objective is plain else problem_on(ctx.weight_grid, plain)).errors(q)
 
-    ctx = context(Grid(config.bits, layer_wg.scale[rows]), journal)
+    ctx = context(Grid.symmetric(config.bits, layer_wg.scale[rows]), journal)
     q, info = method(ctx)
     errors = scored(ctx, q)
     scale = ctx.weight_grid.scale
@@ -160,13 +161,14 @@ def _quantize_group(w, b, gram, config, rows, layer_wg, layer_bg, journal, execu
         seeds = [q] + ([ctx.rtn, ctx.gptq] if config.method == "qubo" else [])
         step = None if journal is None else journal.journal.step(journal.workflow, journal.config,
                                                                   f"{journal.step}/refit-{r + 1}")
-        trial = context(Grid(config.bits, refit_scales(ctx.problem, seeds, ctx.weight_grid, b is not None)), step)
+        scales = refit_scales(ctx.problem, seeds, ctx.weight_grid, b is not None)
+        trial = context(Grid.symmetric(config.bits, scales), step)
         new_q, _ = method(trial)
         new_errors = scored(trial, new_q)
         better = new_errors < errors
         q[better], errors[better] = new_q[better], new_errors[better]
         scale = np.where(better, trial.weight_grid.scale, scale)
-        ctx = trial if better.all() else context(Grid(config.bits, scale), None)
+        ctx = trial if better.all() else context(Grid.symmetric(config.bits, scale), None)
     info["scale_refits"] = config.refits
     return q, errors, scale, info
 
@@ -182,7 +184,7 @@ def refit_scales(problem, seeds: list, grid: Grid, with_bias: bool) -> np.ndarra
     g = problem.gram
     best_scale, best_error = grid.scale.copy(), np.full(len(grid.scale), np.inf)
     for q in seeds:
-        z = grid.integers(grid.nearest(q[:, :f])).astype(np.float64)
+        z = grid.signed(grid.codes(q[:, :f])).astype(np.float64)
         field = problem.target_field[:, :f]
         if with_bias:
             field = field - q[:, f:] @ g[f:, :f]

@@ -58,9 +58,9 @@ class LayerContext:
     def rtn(self) -> np.ndarray:
         t, fan_in = self.problem.target, self.problem.fan_in
         weights = t[:, :fan_in - 1] if self.bias_grid is not None else t
-        parts = [self.weight_grid.quantize(weights)]
+        parts = [self.weight_grid.nearest(weights)]
         if self.bias_grid is not None:
-            parts.append(self.bias_grid.quantize(t[:, -1:]))
+            parts.append(self.bias_grid.nearest(t[:, -1:]))
         return np.hstack(parts)
 
     @cached_property
