@@ -313,3 +313,50 @@ def test_reports_are_as_readable_as_any_file_the_user_writes(tmp_path):
     finally:
         os.umask(umask)
     assert path.stat().st_mode & 0o777 == 0o644
+
+
+@pytest.mark.parametrize("args, words", [
+    (["train-head", "--bits", "0"], ["bits=0"]),
+    (["train-head", "--iterations", "0"], ["--iterations"]),
+    (["train-head", "--route", "mock-qpu:NoSuchQPU"], ["NoSuchQPU"]),
+    (["train-head", "--dry-run", "--profile", "NoSuchQPU"], ["NoSuchQPU"]),
+    (["prune", "--sparsities", ""], ["--sparsities"]),
+    (["prune", "--methods", ""], ["--methods"]),
+    (["prune", "--methods", "magnitude"], ["magnitude"]),
+    (["train-qnn", "--pieces", "0"], ["--pieces"]),
+    (["train-qnn", "--methods", "magic"], ["magic"]),
+    (["quantize", "--model", "/nonexistent/net.pt2", "--calibration", "/nonexistent/cal.npz"], ["cal.npz"]),
+])
+def test_bad_input_to_every_workflow_creates_no_folder(tmp_path, args, words):
+    out = tmp_path / "run"
+    one_error_line(run(*args, out=out), *words)
+    assert not out.exists()
+
+
+def test_every_workflow_keeps_the_reports_of_other_settings_and_collapses_repeated_values(tmp_path):
+    from unittest import mock
+
+    from annealq.qnn import toy_dataset
+
+    head = ["train-head", "--bits", "1,1", "--filters", "1", "--pool", "8", "--iterations", "1", "--route", "steepest",
+            "--sgd-epochs", "1"]
+    qnn = ["train-qnn", "--hidden", "2", "--pool", "0", "--iterations", "1", "--batch", "4", "--inner", "1",
+           "--methods", "qcgd", "--route", "steepest"]
+    for name, args in (("head", head), ("qnn", qnn)):
+        for seed in ("0", "1"):
+            with mock.patch("annealq.data.load_dataset", return_value=toy_dataset(36)) if name == "qnn" \
+                    else mock.MagicMock():
+                assert run(*args, "--seed", seed, out=tmp_path / name).exit_code == 0
+        runs = json.loads((tmp_path / name / "report.json").read_text())["runs"]
+        assert [r["settings"]["seed"] for r in runs] == [0, 1], name
+        keys = [(r["method"], r["bits"]) for r in runs[0]["rows"]]
+        assert len(keys) == len(set(keys)), name  # --bits 1,1 is one row a method
+
+
+def test_a_refused_run_on_a_busy_folder_changes_nothing_in_it(tmp_path):
+    out = tmp_path / "run"
+    assert run(*ARGS, out=out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != "journal.sqlite"}
+    with Journal(out):  # another process's run holds the folder
+        one_error_line(run(*ARGS, "--seed", "1", out=out), "in use by pid")
+    assert {p.name: p.read_bytes() for p in out.iterdir() if p.is_file() and p.name != "journal.sqlite"} == before
