@@ -30,6 +30,7 @@ Example (the bound holds on a random step):
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 from scipy.special import log_softmax
 
 from annealq.formulations import LayerProblem, fixed_point_problem
@@ -89,3 +90,25 @@ def class_problems(weights, grad, H, *, bits: int, step, offset, ids=None) -> La
     return LayerProblem(base.gram, base.target, base.base, base.coeffs, base.variable_weight,
                         target_field=field, target_energy=np.einsum("cj,cj->c", w, w @ H - 2.0 * g),
                         meta={**base.meta, "surrogate": "bohning"}, neuron_ids=ids)
+
+
+def bound_iterate(phi, labels, classes: int, H, l2: float = 0.0, *, steps: int = 50, tol: float = 1e-4) -> np.ndarray:
+    """The continuous majorize-minimize iterate: from ``W = 0``, ``W <- W - g H^-1`` (each step minimises the
+    bound) for at most ``steps`` steps, or until the loss drops by less than ``tol`` (relative).
+
+    >>> rng = np.random.default_rng(0)
+    >>> phi, y = augment(rng.normal(size=(50, 3))), rng.integers(0, 3, 50)
+    >>> W = bound_iterate(phi, y, 3, curvature(phi, 0.01), 0.01, steps=30)
+    >>> bool(loss(phi, y, W, 0.01) < loss(phi, y, np.zeros((3, 4)), 0.01))
+    True
+    """
+    factor = cho_factor(H)
+    w = np.zeros((classes, phi.shape[1]))
+    current = loss(phi, labels, w, l2)
+    for _ in range(steps):
+        w = w - cho_solve(factor, gradient(phi, labels, w, l2).T).T
+        new = loss(phi, labels, w, l2)
+        if current - new <= tol * new:
+            break
+        current = new
+    return w
