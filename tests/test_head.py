@@ -170,7 +170,7 @@ def test_train_head_cli_writes_report_and_plot(tmp_path, small_profile):
     assert result.exit_code == 0, result.output
     report = json.loads((out / "report.json").read_text())
     methods = {(r["method"], r["bits"]) for r in report["rows"]}
-    quantized = ("qubo", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
+    quantized = ("qubo", "no-annealer", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
     assert methods == {("lbfgs", None), ("sgd", None)} | {(m, k) for m in quantized for k in (1, 3)}
     for r in report["rows"]:
         assert {"method", "bits", "accuracy", "train_loss", "iterations", "variables_per_class", "seconds"} <= set(r)

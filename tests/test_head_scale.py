@@ -120,3 +120,23 @@ def test_a_given_grid_of_the_wrong_shape_gets_a_clear_error():
     X, y = _data(seed=7)
     with pytest.raises(ValueError, match="grid_range is a 2-bit grid"):
         QUBOHeadClassifier(3, grid_range=FixedPointGrid.signed(2, [1.0, 1.0, 1.0])).fit(X, y)
+
+
+def test_class_moves_keep_only_the_classes_that_lower_the_loss():
+    from annealq.head.classifier import class_moves
+
+    X, y = _data(n=60, d=3, classes=3, seed=8)
+    phi = augment(X)
+    rng = np.random.default_rng(0)
+    W = rng.normal(scale=0.3, size=(3, 4))
+    candidate = W.copy()
+    candidate[0] += 5.0 * rng.normal(size=4)  # a wild step
+    candidate[1] -= 0.5 * (phi.T @ (np.exp(phi @ W.T - np.logaddexp.reduce(phi @ W.T, axis=1)[:, None])
+                                    - np.eye(3)[y]))[:, 1] / len(y)  # a small gradient step
+    reached, value = class_moves(phi, y, W, candidate, np.array([-2.0, -1.0, 0.0]), 0.01)
+    assert value == pytest.approx(loss(phi, y, reached, 0.01), abs=1e-12)
+    assert value <= loss(phi, y, W, 0.01)
+    np.testing.assert_array_equal(reached[2], W[2])  # zero energy: never moved
+    for c in (0, 1):  # each row is the start's or the candidate's
+        assert np.array_equal(reached[c], W[c]) or np.array_equal(reached[c], candidate[c])
+    assert not np.array_equal(reached[1], W[1])  # the gradient step helps

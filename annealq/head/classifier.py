@@ -252,9 +252,12 @@ class QUBOHeadClassifier:
                 batch = problem.grouped_qubo
                 warm = self._warm_starts(problem, grid, weights, g, scale * H) \
                     if solver_config.warm_start or not self.annealer else None
-                states, energy = self._step(batch, sampler, solver_config, warm, step)
+                states, energies = self._step(batch, sampler, solver_config, warm, step)
+                energy = float(energies.sum())
                 candidate = problem.decode(states)
                 new = loss(phi, labels, candidate, config.l2)
+                if new >= current:  # the classes' steps together overshoot: take those that help one by one
+                    candidate, new = class_moves(phi, labels, weights, candidate, energies, config.l2)
                 if new < current:
                     break
             accepted = new < current  # the current weights stay unless the TRUE loss goes down
@@ -273,16 +276,16 @@ class QUBOHeadClassifier:
         self._set_weights(weights)
         return self
 
-    def _step(self, batch, sampler, solver_config: SolverConfig, warm, step) -> tuple[np.ndarray, float]:
-        """Every class's new state ``(C, m)`` and the summed energy: the solver's answers, or
+    def _step(self, batch, sampler, solver_config: SolverConfig, warm, step) -> tuple[np.ndarray, np.ndarray]:
+        """Every class's new state ``(C, m)`` and energy ``(C,)``: the solver's answers, or
         without the annealer the lower-energy warm start of each class."""
         if not self.annealer:
             energies = batch.energies(warm)
             pick = np.argmin(energies, axis=1)
             rows = np.arange(len(pick))
-            return warm[rows, pick], float(energies[rows, pick].sum())
+            return warm[rows, pick], energies[rows, pick]
         answers = solve(batch, sampler, config=solver_config, warm_starts=warm, journal=step, on_answer=_release)
-        return np.stack([a.state for a in answers]), float(sum(a.energy for a in answers))
+        return np.stack([a.state for a in answers]), np.array([a.energy for a in answers])
 
     @staticmethod
     def _warm_starts(problem, grid, weights, grad, H) -> np.ndarray:
@@ -341,6 +344,27 @@ class QUBOHeadClassifier:
         """The training objective (cross-entropy plus ridge) of the fitted head on ``(X, y)``."""
         labels = np.searchsorted(self.classes_, np.asarray(y))
         return loss(self._features(X), labels, self._weights(), self.l2)
+
+
+def class_moves(phi, labels, weights, candidate, energies, l2: float) -> tuple[np.ndarray, float]:
+    """From ``weights``, each class's ``candidate`` row in turn (lowest surrogate energy first, negative
+    energies only) kept when it lowers the TRUE loss: the weights reached and their loss.
+
+    The surrogate is separable, so moving some classes only is a step of it too; with a backed-off
+    curvature the joint step can overshoot where single classes' steps do not.
+    """
+    w = np.array(weights, dtype=np.float64)
+    logits = phi @ w.T
+    current = loss(phi, labels, w, l2, logits)
+    for c in np.argsort(energies):
+        if energies[c] >= 0 or np.array_equal(candidate[c], w[c]):
+            continue
+        trial_w, trial_logits = w.copy(), logits.copy()
+        trial_w[c], trial_logits[:, c] = candidate[c], phi @ candidate[c]
+        value = loss(phi, labels, trial_w, l2, trial_logits)
+        if value < current:
+            w, logits, current = trial_w, trial_logits, value
+    return w, current
 
 
 def _release(answer) -> None:

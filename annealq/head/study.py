@@ -42,26 +42,33 @@ def _row(method, bits, weights, phi_train, labels, phi_test, test_labels, l2, se
             "iterations": iterations, "variables_per_class": variables, "seconds": seconds, **extra}
 
 
-def precision_study(X_train, y_train, X_test, y_test, *, bits: Iterable[int] = PAPER_BITS,
-                    solver: SolverConfig = SolverConfig(), max_iter: int = 100, tol: float = 1e-4,
-                    l2: float = 1e-4, grid_rule: str = "first-step", init: str = "zero",
-                    sgd: SGDSettings = SGDSettings(), seed: int = 0, journal=None, reference=None,
-                    progress: Callable[[str], None] | None = None) -> list[dict]:
-    """Rows (module docstring) with ``method, bits, accuracy`` (test), ``train_loss``, ``iterations``,
-    ``variables_per_class``, ``seconds``; ``qubo`` and ``no-annealer`` rows also carry the fit's
-    ``history`` (its loss curve), ``stop`` (why it stopped) and their grid (``grid_step``, ``grid_offset``); ``max_iter``, ``tol``, ``grid_rule``,
-    ``init``: the QUBO head's (:class:`QUBOHeadClassifier`)."""
-    tick = progress or (lambda label: None)
-    classes, labels = np.unique(y_train, return_inverse=True)
-    test_labels = np.searchsorted(classes, y_test)
-    phi, phi_test = augment(X_train), augment(X_test)
-    common = (phi, labels, phi_test, test_labels, l2)
+def float_heads(X_train, labels, *, l2: float = 1e-4, sgd: SGDSettings = SGDSettings(), seed: int = 0) -> dict:
+    """The float heads ``{"lbfgs": (weights, iterations, seconds), "sgd": (weights, epochs, seconds)}``."""
     start = time.perf_counter()
     w_lbfgs, lbfgs_iter = lbfgs_head(X_train, labels, l2)
     t_lbfgs = time.perf_counter() - start
     start = time.perf_counter()
     w_sgd = sgd_head(X_train, labels, SGDSettings(**{**sgd.to_dict(), "l2": l2}), seed=seed)
-    t_sgd = time.perf_counter() - start
+    return {"lbfgs": (w_lbfgs, lbfgs_iter, t_lbfgs), "sgd": (w_sgd, sgd.epochs, time.perf_counter() - start)}
+
+
+def precision_study(X_train, y_train, X_test, y_test, *, bits: Iterable[int] = PAPER_BITS,
+                    solver: SolverConfig = SolverConfig(), max_iter: int = 100, tol: float = 1e-4,
+                    l2: float = 1e-4, grid_rule: str = "first-step", init: str = "zero",
+                    sgd: SGDSettings = SGDSettings(), seed: int = 0, journal=None, reference=None,
+                    floats: dict | None = None, progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Rows (module docstring) with ``method, bits, accuracy`` (test), ``train_loss``, ``iterations``,
+    ``variables_per_class``, ``seconds``; ``qubo`` and ``no-annealer`` rows also carry the fit's
+    ``history`` (its loss curve), ``stop`` (why it stopped) and their grid (``grid_step``, ``grid_offset``); ``max_iter``, ``tol``, ``grid_rule``,
+    ``init``: the QUBO head's (:class:`QUBOHeadClassifier`); ``floats``: :func:`float_heads` of these
+    training data, computed once for several calls (else trained here)."""
+    tick = progress or (lambda label: None)
+    classes, labels = np.unique(y_train, return_inverse=True)
+    test_labels = np.searchsorted(classes, y_test)
+    phi, phi_test = augment(X_train), augment(X_test)
+    common = (phi, labels, phi_test, test_labels, l2)
+    floats = floats or float_heads(X_train, labels, l2=l2, sgd=sgd, seed=seed)
+    (w_lbfgs, lbfgs_iter, t_lbfgs), (w_sgd, _, t_sgd) = floats["lbfgs"], floats["sgd"]
     rows = [_row("lbfgs", None, w_lbfgs, *common, t_lbfgs, lbfgs_iter),
             _row("sgd", None, w_sgd, *common, t_sgd, sgd.epochs)]
     tick("float heads")

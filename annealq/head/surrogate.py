@@ -54,10 +54,10 @@ def log_probabilities(phi, weights) -> np.ndarray:
     return log_softmax(phi @ np.asarray(weights).T, axis=1)
 
 
-def loss(phi, labels, weights, l2: float = 0.0) -> float:
-    """``L(W)``: mean cross-entropy (plus the ridge term)."""
-    logp = log_probabilities(phi, weights)
+def loss(phi, labels, weights, l2: float = 0.0, logits=None) -> float:
+    """``L(W)``: mean cross-entropy (plus the ridge term); ``logits``: ``Phi~ W^T`` when already at hand."""
     w = np.asarray(weights)
+    logp = log_softmax(phi @ w.T if logits is None else logits, axis=1)
     return float(-logp[np.arange(len(labels)), labels].mean() + 0.5 * l2 * np.sum(w[:, :-1] ** 2))
 
 
