@@ -14,6 +14,7 @@ answer builder), which is what the head needs at K = 15-20.
 from __future__ import annotations
 
 import argparse
+import importlib
 import resource
 import time
 import warnings
@@ -26,8 +27,7 @@ ORIGINAL = None  # solve's own answer builder, for rows the stand-in leaves to i
 
 
 def _answer_without_bqm(batch, r, sampleset, parameters, warm, seconds, polished=False, bqm=None):
-    from annealq.samplers import solve as solve_module
-
+    solve_module = importlib.import_module("annealq.samplers.solve")
     if not polished:
         return ORIGINAL(batch, r, sampleset, parameters, warm, seconds, polished, bqm)
     best = int(np.argmin(sampleset.record.energy))
@@ -45,8 +45,9 @@ def main():
     warnings.simplefilter("ignore")
     from head_fmnist import features  # the sibling benchmark's cached features
     from annealq.head.classifier import QUBOHeadClassifier
-    from annealq.samplers import solve as solve_module
     from annealq.samplers.config import SolverConfig
+
+    solve_module = importlib.import_module("annealq.samplers.solve")
 
     if args.mode == "no-row-bqm":
         ORIGINAL = solve_module._qubo_answer
