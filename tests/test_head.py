@@ -66,7 +66,7 @@ def test_separable_curvature_bounds_the_true_hessian():
 def test_training_loss_never_increases_with_an_exact_solver(warm_start, backoff):
     X, y = _data(n=45, d=2, classes=3, seed=5)
     head = QUBOHeadClassifier(2, solver=SolverConfig(route="exact", warm_start=warm_start), max_iter=8, tol=1e-12,
-                              backoff=backoff, grid_range=0.5)
+                              backoff=backoff, grid_range=0.5, init="zero")
     head.fit(X, y)
     losses = [loss(augment(X), y, np.zeros((3, 3)) + head.grid_.nearest(np.zeros((3, 3))))]
     losses += [h["loss"] for h in head.history_]

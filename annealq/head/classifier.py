@@ -76,8 +76,8 @@ class HeadConfig(Config):
     range_factor: float = RANGE_FACTOR
     backoff: tuple = BACKOFF
     solver: SolverConfig = field(default_factory=SolverConfig)
-    grid_rule: str = "first-step"
-    init: str = "zero"
+    grid_rule: str = "iterate"
+    init: str = "rounded"
 
     def __post_init__(self):
         check_head_bits(self.bits)
@@ -165,7 +165,7 @@ class QUBOHeadClassifier:
 
     def __init__(self, bits: int = 10, *, solver=None, max_iter: int = 100, tol: float = 1e-4, l2: float = 1e-4,
                  layout: str = "signed", range_factor: float = RANGE_FACTOR, backoff=BACKOFF, grid_range=None,
-                 grid_rule: str = "first-step", init: str = "zero", annealer: bool = True,
+                 grid_rule: str = "iterate", init: str = "rounded", annealer: bool = True,
                  random_state: int | None = 0, reference=None, journal=None):
         self.bits = bits
         self.solver = solver

@@ -54,7 +54,7 @@ def float_heads(X_train, labels, *, l2: float = 1e-4, sgd: SGDSettings = SGDSett
 
 def precision_study(X_train, y_train, X_test, y_test, *, bits: Iterable[int] = PAPER_BITS,
                     solver: SolverConfig = SolverConfig(), max_iter: int = 100, tol: float = 1e-4,
-                    l2: float = 1e-4, grid_rule: str = "first-step", init: str = "zero",
+                    l2: float = 1e-4, grid_rule: str = "iterate", init: str = "rounded",
                     sgd: SGDSettings = SGDSettings(), seed: int = 0, journal=None, reference=None,
                     floats: dict | None = None, progress: Callable[[str], None] | None = None) -> list[dict]:
     """Rows (module docstring) with ``method, bits, accuracy`` (test), ``train_loss``, ``iterations``,
