@@ -22,7 +22,7 @@ from annealq.head.features import extract_features
 from annealq.samplers.config import SolverConfig
 
 OUT = Path(__file__).resolve().parent / "results"
-BITS = (1, 2, 3, 4, 6, 10)
+BITS = (1, 2, 3, 4, 6)
 VARIANTS = (("first-step", "zero"), ("first-step", "rounded"), ("iterate", "zero"), ("iterate", "rounded"))
 SOLVER = SolverConfig(route="batched", seed=0)
 
@@ -43,9 +43,15 @@ def main():
                              "iterations": head.n_iter_, "stop": head.stop_, "range_factor": head.range_factor_,
                              "seconds": time.perf_counter() - start})
                 print(rows[-1], flush=True)
+    write(rows)
+
+
+def write(rows: list[dict]) -> None:
+    """The table of ``rows`` (every K measured) -> results/head_grid_rule.{json,txt}."""
+    bits_done = sorted({r["bits"] for r in rows})
     lines = ["test accuracy % / training loss / iterations; qubo | no-annealer",
              "bits  " + "  ".join(f"{r + '/' + i:<44}" for r, i in VARIANTS)]
-    for bits in BITS:
+    for bits in bits_done:
         cells = []
         for rule, init in VARIANTS:
             q, n = ([r for r in rows if (r["bits"], r["grid_rule"], r["init"], r["annealer"]) == (bits, rule, init, a)][0]
