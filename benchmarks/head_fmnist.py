@@ -11,7 +11,7 @@ rounded on that grid and on their own absmax grids, and ``lbfgs-ptq``.
 Each run (one seed, some K) stays within the machine's budget and saves its rows to
 results/head_fmnist/seed<S>-k<K..>.json (float heads cached per seed in CACHE); ``--table``
 merges every saved run into results/head_fmnist.{json,txt}: mean and spread (min-max) over seeds,
-seconds over SGD's, and each run's peak resident memory.
+seconds over SGD's, each run's peak resident memory, and the QPU price of one iteration per K.
 
     nice -n 10 python benchmarks/head_fmnist.py --seed 0 --bits 1,2   # one run
     python benchmarks/head_fmnist.py --table
@@ -101,8 +101,15 @@ def table():
     text, summary = seed_table(runs, f"Fashion-MNIST, d = {runs[0]['features'] if runs else '?'} random conv features, "
                                      f"route batched, grid {GRID_RULE}, init {INIT}, at most {MAX_ITER} iterations "
                                      f"(loss tolerance 1e-4)")
+    from annealq.head.report import format_pricing
+    from annealq.head.study import price_iteration
+
+    pricing = [p for k in BITS for p in price_iteration(784, k, 10)]
+    text += ("\n\none iteration on the QPU at d = 784 (estimated, 100 reads a call, no packing)\n"
+             + format_pricing(pricing))
     print(text)
-    (OUT / "head_fmnist.json").write_text(json.dumps({"summary": summary, "runs": runs}, indent=1, default=float))
+    (OUT / "head_fmnist.json").write_text(json.dumps({"summary": summary, "runs": runs, "pricing": pricing},
+                                                     indent=1, default=float))
     (OUT / "head_fmnist.txt").write_text(text + "\n")
 
 
