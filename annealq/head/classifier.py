@@ -12,8 +12,12 @@ up.  The grid is fixed for the whole fit (so ``W`` stays encodable).
 
 On a coarse grid the bound's step stalls early (every grid move is penalised by the loose
 curvature): the QUBOs are then rebuilt with the curvature scaled down (``backoff``), and
-such an answer too is kept only if the TRUE loss goes down.  The fit stops when the loss
-decreases by less than ``tol`` (relative) or after ``max_iter`` iterations.  With a
+such an answer too is kept only if the TRUE loss goes down; when the classes' steps together
+do not lower it, each class's step alone is tried (:func:`class_moves`).  The fit stops when
+the loss decreases by less than ``tol`` (relative), when no step lowers it, or after
+``max_iter`` iterations.  The grid comes from the continuous bound iterate (``grid_rule``) and
+the fit starts from it rounded (``init``); ``annealer=False`` is the no-annealer ablation.
+Choices measured in benchmarks/results/head_grid_rule.txt and head_fmnist.txt.  With a
 journal, iteration ``t``'s problems and answers are step ``iter-t`` of workflow ``head``: a
 fit run again on the same journal reuses them (an interrupted fit resumes where it stopped,
 bit for bit).
