@@ -105,7 +105,7 @@ def test_iterate_grid_is_chosen_on_training_loss_and_keeps_the_iterate_encodable
     W = np.hstack([head.coef_, head.intercept_[:, None]])
     assert head.grid_.contains(W)
     ints = np.hstack([head.coef_int_, head.intercept_int_[:, None]])
-    np.testing.assert_array_equal(head.grid_.values(ints), W)
+    np.testing.assert_allclose(head.grid_.values(ints), W, rtol=0, atol=1e-12)
     phi = augment(X)
     iterate = bound_iterate(phi, y, 3, curvature(phi, head.l2), head.l2, steps=50, tol=head.tol)
     base = fitted_range(iterate, 4)

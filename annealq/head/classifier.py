@@ -82,6 +82,7 @@ class HeadConfig(Config):
     solver: SolverConfig = field(default_factory=SolverConfig)
     grid_rule: str = "iterate"
     init: str = "rounded"
+    adaptive: bool = True
 
     def __post_init__(self):
         check_head_bits(self.bits)
@@ -148,6 +149,9 @@ class QUBOHeadClassifier:
             instead of ``grid_rule``.
         grid_rule: ``first-step`` or ``iterate`` (:data:`GRID_RULES`).
         init: ``zero`` or ``rounded`` (:data:`INITS`).
+        adaptive: each iteration tries first the curvature multiplier one back-off beyond the
+            last step's, then the milder ones down to the bound itself, then the rest
+            (:func:`trial_order`); False: the bound first, then each back-off in turn.
         annealer: False for the no-annealer ablation: the same loop, each class's step the better
             (surrogate energy) of the two warm starts (the current weights and the surrogate's
             minimiser rounded onto the grid), nothing sent to a solver.
@@ -169,7 +173,7 @@ class QUBOHeadClassifier:
 
     def __init__(self, bits: int = 10, *, solver=None, max_iter: int = 100, tol: float = 1e-4, l2: float = 1e-4,
                  layout: str = "signed", range_factor: float = RANGE_FACTOR, backoff=BACKOFF, grid_range=None,
-                 grid_rule: str = "iterate", init: str = "rounded", annealer: bool = True,
+                 grid_rule: str = "iterate", init: str = "rounded", adaptive: bool = True, annealer: bool = True,
                  random_state: int | None = 0, reference=None, journal=None):
         self.bits = bits
         self.solver = solver
@@ -182,6 +186,7 @@ class QUBOHeadClassifier:
         self.grid_range = grid_range
         self.grid_rule = grid_rule
         self.init = init
+        self.adaptive = adaptive
         self.annealer = annealer
         self.random_state = random_state
         self.reference = reference
@@ -234,7 +239,7 @@ class QUBOHeadClassifier:
         check_positive("tol", self.tol)
         solver_config, sampler = self._solver()
         config = HeadConfig(check_head_bits(self.bits), self.l2, self.layout, self.range_factor, self.backoff,
-                            solver_config, self.grid_rule, self.init)
+                            solver_config, self.grid_rule, self.init, bool(self.adaptive))
         self.classes_, labels = np.unique(y, return_inverse=True)
         phi = augment(X)
         H = curvature(phi, config.l2)
@@ -245,12 +250,15 @@ class QUBOHeadClassifier:
         current = loss(phi, labels, weights, config.l2)
         self.history_ = []
         self.stop_ = "max_iter"
+        level = 0  # the curvature multiplier (index) of the last step taken
         for t in range(self.max_iter):
             start = time.perf_counter()
             g = gradient(phi, labels, weights, config.l2)
             step = None if self.journal is None or not self.annealer else \
                 self.journal.step(WORKFLOW, config, f"iter-{t}")
-            for trial, scale in enumerate((1.0, *config.backoff)):
+            scales = (1.0, *config.backoff)
+            for trial in trial_order(level if config.adaptive else 0, len(scales)):
+                scale = scales[trial]
                 problem = class_problems(weights, g, scale * H, bits=config.bits, step=grid.step, offset=grid.offset,
                                          ids=trial * classes + np.arange(classes))
                 batch = problem.grouped_qubo
@@ -267,7 +275,7 @@ class QUBOHeadClassifier:
             accepted = new < current  # the current weights stay unless the TRUE loss goes down
             gain = current - new
             if accepted:
-                weights, current = candidate, new
+                weights, current, level = candidate, new, trial
             self.history_.append({
                 "iteration": t + 1, "loss": current, "accuracy": self._accuracy(phi, labels, weights),
                 "energy": energy, "energy_gap": self._gap(batch, warm, energy, solver_config), "curvature": scale,
@@ -350,6 +358,17 @@ class QUBOHeadClassifier:
         return loss(self._features(X), labels, self._weights(), self.l2)
 
 
+def trial_order(level: int, count: int) -> list[int]:
+    """Curvature multipliers (indices into ``(1, *backoff)``) in the order an iteration tries them:
+    one beyond the last step's ``level``, then back to the bound (0), then the rest.
+
+    >>> trial_order(0, 4), trial_order(1, 4), trial_order(3, 4)
+    ([1, 0, 2, 3], [2, 1, 0, 3], [3, 2, 1, 0])
+    """
+    first = min(level + 1, count - 1)
+    return list(range(first, -1, -1)) + list(range(first + 1, count))
+
+
 def class_moves(phi, labels, weights, candidate, energies, l2: float) -> tuple[np.ndarray, float]:
     """From ``weights``, each class's ``candidate`` row in turn (lowest surrogate energy first, negative
     energies only) kept when it lowers the TRUE loss: the weights reached and their loss.
@@ -387,4 +406,5 @@ def fit_head(X, y, config: HeadConfig, **kwargs) -> QUBOHeadClassifier:
     """
     return QUBOHeadClassifier(config.bits, solver=config.solver, l2=config.l2, layout=config.layout,
                               range_factor=config.range_factor, backoff=config.backoff, grid_rule=config.grid_rule,
+                              adaptive=config.adaptive,
                               init=config.init, **kwargs).fit(X, y)
