@@ -32,6 +32,7 @@ import torch
 from sklearn.linear_model import LogisticRegression
 
 from annealq.formulations import fixed_point_problem
+from annealq.head.classifier import release_model
 from annealq.head.grid import FixedPointGrid
 from annealq.head.surrogate import augment
 from annealq.samplers.config import Config, SolverConfig, check_count, check_positive
@@ -100,5 +101,5 @@ def ptq_head(weights, X, grid: FixedPointGrid, solver="sa", *, config: SolverCon
     problem = fixed_point_problem(w, bits=grid.bits, gram=phi.T @ phi, step=grid.step, offset=grid.offset)
     config = config or SolverConfig(route=solver if isinstance(solver, str) else "sa")
     warm = problem.encode(grid.nearest(w))[:, None, :]
-    answers = solve(problem.qubo, solver, config=config, warm_starts=warm)
+    answers = solve(problem.grouped_qubo, solver, config=config, warm_starts=warm, on_answer=release_model)
     return problem.decode(np.stack([a.state for a in answers]))

@@ -296,7 +296,7 @@ class QUBOHeadClassifier:
             pick = np.argmin(energies, axis=1)
             rows = np.arange(len(pick))
             return warm[rows, pick], energies[rows, pick]
-        answers = solve(batch, sampler, config=solver_config, warm_starts=warm, journal=step, on_answer=_release)
+        answers = solve(batch, sampler, config=solver_config, warm_starts=warm, journal=step, on_answer=release_model)
         return np.stack([a.state for a in answers]), np.array([a.energy for a in answers])
 
     @staticmethod
@@ -390,7 +390,7 @@ def class_moves(phi, labels, weights, candidate, energies, l2: float) -> tuple[n
     return w, current
 
 
-def _release(answer) -> None:
+def release_model(answer) -> None:
     """Drop an answer's dense BQM once recorded: a class's BQM has ((d + 1) K)^2 / 2 couplings."""
     answer.model = None
 
