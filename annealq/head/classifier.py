@@ -398,7 +398,7 @@ def release_model(answer) -> None:
 @register_handler(HeadConfig)
 def fit_head(X, y, config: HeadConfig, **kwargs) -> QUBOHeadClassifier:
     """The workflow's handler: a :class:`QUBOHeadClassifier` built from ``config`` and fitted
-    (``kwargs``: ``max_iter``, ``tol``, ``reference``, ``journal``, ``grid_range``).
+    (``kwargs``: ``max_iter``, ``tol``, ``reference``, ``journal``, ``grid_range``, ``annealer``).
 
     >>> from annealq.workflows import handler
     >>> handler(HeadConfig(bits=2)).__name__
