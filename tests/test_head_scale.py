@@ -140,3 +140,11 @@ def test_class_moves_keep_only_the_classes_that_lower_the_loss():
     for c in (0, 1):  # each row is the start's or the candidate's
         assert np.array_equal(reached[c], W[c]) or np.array_equal(reached[c], candidate[c])
     assert not np.array_equal(reached[1], W[1])  # the gradient step helps
+
+
+@pytest.mark.parametrize("kwargs, message", [({"grid_rule": "widest"}, "grid_rule"), ({"init": "float"}, "init"),
+                                             ({"adaptive": 1}, "adaptive")])
+def test_bad_head_options_get_a_clear_error(kwargs, message):
+    X, y = _data(seed=9)
+    with pytest.raises(ValueError, match=message):
+        QUBOHeadClassifier(2, **kwargs).fit(X, y)

@@ -96,6 +96,8 @@ class HeadConfig(Config):
         check_positive("range_factor", self.range_factor)
         check_choice("grid_rule", self.grid_rule, GRID_RULES)
         check_choice("init", self.init, INITS)
+        if not isinstance(self.adaptive, bool):
+            raise ValueError(f"adaptive must be True or False, got {self.adaptive!r}")
 
 
 def check_training_data(X, y) -> tuple[np.ndarray, np.ndarray]:
@@ -239,7 +241,7 @@ class QUBOHeadClassifier:
         check_positive("tol", self.tol)
         solver_config, sampler = self._solver()
         config = HeadConfig(check_head_bits(self.bits), self.l2, self.layout, self.range_factor, self.backoff,
-                            solver_config, self.grid_rule, self.init, bool(self.adaptive))
+                            solver_config, self.grid_rule, self.init, self.adaptive)
         self.classes_, labels = np.unique(y, return_inverse=True)
         phi = augment(X)
         H = curvature(phi, config.l2)
