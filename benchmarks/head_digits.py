@@ -87,7 +87,8 @@ def table():
                  + "\n\none iteration on the QPU (estimated, 100 reads a call, no packing)\n"
                  + format_pricing(first["pricing"]))
     print(text)
-    (OUT / "head_digits.json").write_text(json.dumps({"summary": summary, "runs": runs}, indent=1, default=float))
+    (OUT / "head_digits.json").write_text(json.dumps({"summary": summary, "runs": [f"head_digits/seed{r['seed']}.json" for r in runs],
+                                                      "gaps": first and first["gaps"]}, indent=1, default=float))
     (OUT / "head_digits.txt").write_text(text + "\n")
 
 

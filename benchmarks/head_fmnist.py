@@ -108,7 +108,8 @@ def table():
     text += ("\n\none iteration on the QPU at d = 784 (estimated, 100 reads a call, no packing)\n"
              + format_pricing(pricing))
     print(text)
-    (OUT / "head_fmnist.json").write_text(json.dumps({"summary": summary, "runs": runs, "pricing": pricing},
+    (OUT / "head_fmnist.json").write_text(json.dumps({"summary": summary, "runs": [p.name for p in sorted(PARTS.glob("*.json"))],
+                                                      "pricing": pricing},
                                                      indent=1, default=float))
     (OUT / "head_fmnist.txt").write_text(text + "\n")
 
