@@ -66,7 +66,7 @@ def test_separable_curvature_bounds_the_true_hessian():
 def test_training_loss_never_increases_with_an_exact_solver(warm_start, backoff):
     X, y = _data(n=45, d=2, classes=3, seed=5)
     head = QUBOHeadClassifier(2, solver=SolverConfig(route="exact", warm_start=warm_start), max_iter=8, tol=1e-12,
-                              backoff=backoff, grid_range=0.5)
+                              backoff=backoff, grid_range=0.5, init="zero")
     head.fit(X, y)
     losses = [loss(augment(X), y, np.zeros((3, 3)) + head.grid_.nearest(np.zeros((3, 3))))]
     losses += [h["loss"] for h in head.history_]
@@ -170,7 +170,7 @@ def test_train_head_cli_writes_report_and_plot(tmp_path, small_profile):
     assert result.exit_code == 0, result.output
     rows = report_rows(out)
     methods = {(r["method"], r["bits"]) for r in rows}
-    quantized = ("qubo", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
+    quantized = ("qubo", "no-annealer", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
     assert methods == {("lbfgs", None), ("sgd", None)} | {(m, k) for m in quantized for k in (1, 3)}
     for r in rows:
         assert {"method", "bits", "accuracy", "train_loss", "iterations", "variables_per_class", "seconds"} <= set(r)

@@ -158,6 +158,19 @@ class LayerProblem:
         """The neurons' QUBOs as a batch: ``Q0 = G_v``, scaling ``coeffs``, ids ``neuron_ids``."""
         return QUBOBatch(self.shared_quadratic, self.coeffs, self.linear, self.offset, self.neuron_ids)
 
+    @cached_property
+    def grouped_qubo(self) -> QUBOBatch:
+        """The same QUBOs holding ``G`` and each variable's weight instead of ``G_v``: memory
+        ``f1^2`` instead of ``m^2`` (K-bit fixed point: ``K^2`` times less).
+
+        >>> p = LayerProblem(gram=np.eye(2) + 1, target=[[0.4, -0.2]], base=[[0, -0.5]], coeffs=[[0.5, 0.25, 0.5]],
+        ...                  variable_weight=[0, 0, 1])
+        >>> v = np.array([[[1, 0, 1], [0, 1, 1]]])
+        >>> bool(np.allclose(p.grouped_qubo.energies(v), p.qubo.energies(v)))
+        True
+        """
+        return QUBOBatch(self.gram, self.coeffs, self.linear, self.offset, self.neuron_ids, self.variable_weight)
+
     def decode(self, states: np.ndarray, neurons=None) -> np.ndarray:
         """Weights ``(..., f1)`` of binary ``states`` ``(n_sel, ..., m)`` of the selected neurons."""
         sel = slice(None) if neurons is None else neurons

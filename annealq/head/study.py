@@ -1,8 +1,9 @@
 """The precision study: every head method at every bit-width on the same features, and the QPU price of one iteration.
 
 Methods (:mod:`annealq.head.baselines`): ``qubo`` (:class:`QUBOHeadClassifier`), the float
-heads ``lbfgs`` and ``sgd`` (one row each, ``bits`` None), and at every K on the QUBO head's
-grid: ``lbfgs-rtn``, ``sgd-rtn`` (round to nearest) and ``lbfgs-ptq`` (rounding QUBO); and
+heads ``lbfgs`` and ``sgd`` (one row each, ``bits`` None), and at every K: ``no-annealer`` (the
+QUBO head's loop on its grid for at most its iterations, each class's step the better warm
+start instead of the annealer's answer); on the QUBO head's grid: ``lbfgs-rtn``, ``sgd-rtn`` (round to nearest) and ``lbfgs-ptq`` (rounding QUBO); and
 ``lbfgs-rtn-absmax``, ``sgd-rtn-absmax``: round to nearest on the float head's own K-bit grid
 (signed, half-range its largest |weight| per class), which clips nothing.  The seconds of a
 rounded head include its float training.
@@ -13,7 +14,7 @@ Example:
     >>> rows = precision_study(X[:60], y[:60], X[60:], y[60:], bits=[2], solver=SolverConfig(route="exact"),
     ...                        max_iter=3, sgd=SGDSettings(epochs=2))
     >>> [(r["method"], r["bits"], r["variables_per_class"]) for r in rows]  # doctest: +NORMALIZE_WHITESPACE
-    [('lbfgs', None, None), ('sgd', None, None), ('qubo', 2, 8), ('lbfgs-rtn', 2, None),
+    [('lbfgs', None, None), ('sgd', None, None), ('qubo', 2, 8), ('no-annealer', 2, 8), ('lbfgs-rtn', 2, None),
      ('sgd-rtn', 2, None), ('lbfgs-ptq', 2, 8), ('lbfgs-rtn-absmax', 2, None), ('sgd-rtn-absmax', 2, None)]
 """
 from __future__ import annotations
@@ -30,7 +31,7 @@ from annealq.head.surrogate import augment, loss
 from annealq.profiles import list_profiles, load_profile
 from annealq.samplers.config import SolverConfig
 
-METHODS = ("qubo", "lbfgs", "sgd", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
+METHODS = ("qubo", "no-annealer", "lbfgs", "sgd", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
 PAPER_BITS = (1, 2, 3, 4, 5, 6, 8, 10, 15, 20)
 
 
@@ -41,35 +42,53 @@ def _row(method, bits, weights, phi_train, labels, phi_test, test_labels, l2, se
             "iterations": iterations, "variables_per_class": variables, "seconds": seconds, **extra}
 
 
-def precision_study(X_train, y_train, X_test, y_test, *, bits: Iterable[int] = PAPER_BITS,
-                    solver: SolverConfig = SolverConfig(), max_iter: int = 20, l2: float = 1e-4,
-                    sgd: SGDSettings = SGDSettings(), seed: int = 0, journal=None, reference=None,
-                    progress: Callable[[str], None] | None = None) -> list[dict]:
-    """Rows (module docstring) with ``method, bits, accuracy`` (test), ``train_loss``, ``iterations``,
-    ``variables_per_class``, ``seconds``; ``qubo`` rows also carry the fit's ``history``."""
-    tick = progress or (lambda label: None)
-    classes, labels = np.unique(y_train, return_inverse=True)
-    test_labels = np.searchsorted(classes, y_test)
-    phi, phi_test = augment(X_train), augment(X_test)
-    common = (phi, labels, phi_test, test_labels, l2)
+def float_heads(X_train, labels, *, l2: float = 1e-4, sgd: SGDSettings = SGDSettings(), seed: int = 0) -> dict:
+    """The float heads ``{"lbfgs": (weights, iterations, seconds), "sgd": (weights, epochs, seconds)}``."""
     start = time.perf_counter()
     w_lbfgs, lbfgs_iter = lbfgs_head(X_train, labels, l2)
     t_lbfgs = time.perf_counter() - start
     start = time.perf_counter()
     w_sgd = sgd_head(X_train, labels, SGDSettings(**{**sgd.to_dict(), "l2": l2}), seed=seed)
-    t_sgd = time.perf_counter() - start
+    return {"lbfgs": (w_lbfgs, lbfgs_iter, t_lbfgs), "sgd": (w_sgd, sgd.epochs, time.perf_counter() - start)}
+
+
+def precision_study(X_train, y_train, X_test, y_test, *, bits: Iterable[int] = PAPER_BITS,
+                    solver: SolverConfig = SolverConfig(), max_iter: int = 100, tol: float = 1e-4,
+                    l2: float = 1e-4, grid_rule: str = "iterate", init: str = "rounded",
+                    sgd: SGDSettings = SGDSettings(), seed: int = 0, journal=None, reference=None,
+                    floats: dict | None = None, progress: Callable[[str], None] | None = None) -> list[dict]:
+    """Rows (module docstring) with ``method, bits, accuracy`` (test), ``train_loss``, ``iterations``,
+    ``variables_per_class``, ``seconds``; ``qubo`` and ``no-annealer`` rows also carry the fit's
+    ``history`` (its loss curve), ``stop`` (why it stopped) and their grid (``grid_step``, ``grid_offset``); ``max_iter``, ``tol``, ``grid_rule``,
+    ``init``: the QUBO head's (:class:`QUBOHeadClassifier`); ``floats``: :func:`float_heads` of these
+    training data, computed once for several calls (else trained here)."""
+    tick = progress or (lambda label: None)
+    classes, labels = np.unique(y_train, return_inverse=True)
+    test_labels = np.searchsorted(classes, y_test)
+    phi, phi_test = augment(X_train), augment(X_test)
+    common = (phi, labels, phi_test, test_labels, l2)
+    floats = floats or float_heads(X_train, labels, l2=l2, sgd=sgd, seed=seed)
+    (w_lbfgs, lbfgs_iter, t_lbfgs), (w_sgd, _, t_sgd) = floats["lbfgs"], floats["sgd"]
     rows = [_row("lbfgs", None, w_lbfgs, *common, t_lbfgs, lbfgs_iter),
             _row("sgd", None, w_sgd, *common, t_sgd, sgd.epochs)]
     tick("float heads")
     for k in bits:
         start = time.perf_counter()
-        head = QUBOHeadClassifier(k, solver=solver, max_iter=max_iter, l2=l2, journal=journal, reference=reference)
+        head = QUBOHeadClassifier(k, solver=solver, max_iter=max_iter, tol=tol, l2=l2, grid_rule=grid_rule,
+                                  init=init, journal=journal, reference=reference)
         head.fit(X_train, labels)
         weights = np.hstack([head.coef_, head.intercept_[:, None]])
         m = weights.shape[1] * k
         rows.append(_row("qubo", k, weights, *common, time.perf_counter() - start, head.n_iter_, m,
-                         history=head.history_))
+                         history=head.history_, stop=head.stop_, grid_step=head.step_.tolist(),
+                         grid_offset=head.offset_.tolist()))
         grid = head.grid_
+        start = time.perf_counter()
+        plain = QUBOHeadClassifier(k, max_iter=head.n_iter_, tol=tol, l2=l2, grid_range=grid, init=init,
+                                   annealer=False).fit(X_train, labels)
+        rows.append(_row("no-annealer", k, np.hstack([plain.coef_, plain.intercept_[:, None]]), *common,
+                         time.perf_counter() - start, plain.n_iter_, m, history=plain.history_, stop=plain.stop_,
+                         grid_step=plain.step_.tolist(), grid_offset=plain.offset_.tolist()))
         start = time.perf_counter()
         rows.append(_row("lbfgs-rtn", k, grid.nearest(w_lbfgs), *common, t_lbfgs + time.perf_counter() - start,
                          lbfgs_iter))

@@ -30,6 +30,7 @@ Example (the bound holds on a random step):
 from __future__ import annotations
 
 import numpy as np
+from scipy.linalg import cho_factor, cho_solve
 from scipy.special import log_softmax
 
 from annealq.formulations import LayerProblem, fixed_point_problem
@@ -53,10 +54,10 @@ def log_probabilities(phi, weights) -> np.ndarray:
     return log_softmax(phi @ np.asarray(weights).T, axis=1)
 
 
-def loss(phi, labels, weights, l2: float = 0.0) -> float:
-    """``L(W)``: mean cross-entropy (plus the ridge term)."""
-    logp = log_probabilities(phi, weights)
+def loss(phi, labels, weights, l2: float = 0.0, logits=None) -> float:
+    """``L(W)``: mean cross-entropy (plus the ridge term); ``logits``: ``Phi~ W^T`` when already at hand."""
     w = np.asarray(weights)
+    logp = log_softmax(phi @ w.T if logits is None else logits, axis=1)
     return float(-logp[np.arange(len(labels)), labels].mean() + 0.5 * l2 * np.sum(w[:, :-1] ** 2))
 
 
@@ -89,3 +90,25 @@ def class_problems(weights, grad, H, *, bits: int, step, offset, ids=None) -> La
     return LayerProblem(base.gram, base.target, base.base, base.coeffs, base.variable_weight,
                         target_field=field, target_energy=np.einsum("cj,cj->c", w, w @ H - 2.0 * g),
                         meta={**base.meta, "surrogate": "bohning"}, neuron_ids=ids)
+
+
+def bound_iterate(phi, labels, classes: int, H, l2: float = 0.0, *, steps: int = 50, tol: float = 1e-4) -> np.ndarray:
+    """The continuous majorize-minimize iterate: from ``W = 0``, ``W <- W - g H^-1`` (each step minimises the
+    bound) for at most ``steps`` steps, or until the loss drops by less than ``tol`` (relative).
+
+    >>> rng = np.random.default_rng(0)
+    >>> phi, y = augment(rng.normal(size=(50, 3))), rng.integers(0, 3, 50)
+    >>> W = bound_iterate(phi, y, 3, curvature(phi, 0.01), 0.01, steps=30)
+    >>> bool(loss(phi, y, W, 0.01) < loss(phi, y, np.zeros((3, 4)), 0.01))
+    True
+    """
+    factor = cho_factor(H)
+    w = np.zeros((classes, phi.shape[1]))
+    current = loss(phi, labels, w, l2)
+    for _ in range(steps):
+        w = w - cho_solve(factor, gradient(phi, labels, w, l2).T).T
+        new = loss(phi, labels, w, l2)
+        if current - new <= tol * new:
+            break
+        current = new
+    return w

@@ -44,6 +44,7 @@ import time
 
 import dimod
 import numpy as np
+import scipy.sparse
 from threadpoolctl import threadpool_limits
 
 from annealq.formulations.batch import QUBOBatch
@@ -62,9 +63,10 @@ TABU_TENURE = 20  # a flipped variable stays tabu this many steps (at most a qua
 MIN_TABU_STEPS = 2000  # tabu steps by default: the number of variables, at least this
 
 
-def cold_betas(coeffs: np.ndarray, quadratic: np.ndarray) -> np.ndarray:
-    """``(n,)``: ``log(100) / (COLD_FRACTION * median_k c_k^2 G_kk)`` (1 for a neuron without steps)."""
-    own = coeffs**2 * np.diag(quadratic)
+def cold_betas(coeffs: np.ndarray, diagonal: np.ndarray) -> np.ndarray:
+    """``(n,)``: ``log(100) / (COLD_FRACTION * median_k c_k^2 G_kk)`` (1 for a neuron without steps);
+    ``diagonal``: ``(G_kk)`` ``(m,)``."""
+    own = coeffs**2 * diagonal
     typical = np.array([np.median(row[row > 0]) if np.any(row > 0) else 0.0 for row in own])
     return np.divide(np.log(100.0), COLD_FRACTION * typical, out=np.ones(len(own)), where=typical > 0)
 
@@ -83,19 +85,102 @@ def geometric_betas(ranges: np.ndarray, num_sweeps: int) -> np.ndarray:
     return ranges[:, 0] * (ranges[:, 1] / ranges[:, 0]) ** frac[:, None]
 
 
+class Grouped:
+    """``Q0`` of a grouped :class:`QUBOBatch`: ``Q0_jk = gram[groups[j], groups[k]]`` off the diagonal."""
+
+    def __init__(self, gram, groups):
+        self.gram = np.asarray(gram, dtype=np.float64)
+        self.groups = np.asarray(groups, dtype=np.int64)
+
+
+class _Dense:
+    """``Q0`` held whole, ``(m, m)`` in the annealing dtype (its diagonal dropped)."""
+
+    def __init__(self, quadratic, dtype):
+        self.quadratic = quadratic
+        self.g = np.ascontiguousarray(quadratic - np.diag(np.diag(quadratic)), dtype=dtype)
+
+    def field(self, x):
+        """``2 Q0 x`` (float64) of ``x`` ``(m, B)``."""
+        return 2.0 * (self.quadratic - np.diag(np.diag(self.quadratic))) @ x
+
+    def row_field(self, u):
+        """``2 u Q0`` of ``u`` ``(B, m)`` with ``Q0`` in the annealing dtype."""
+        return 2.0 * u @ self.g
+
+    def block(self, lo, hi):
+        return self.g[lo:hi, lo:hi]
+
+    def push(self, lo, hi, moves, out=None):
+        """``Q0[:, lo:hi] @ moves``."""
+        return np.matmul(self.g[lo:hi].T, moves, out=out)  # g symmetric: g[lo:hi].T == g[:, lo:hi]
+
+    def columns(self, k):
+        return self.g[:, k]
+
+    def rows(self, k, out):
+        np.take(self.g, k, axis=0, out=out)
+
+
+class _Grouped:
+    """``Q0`` as :class:`Grouped`: only the ``(f, f)`` gram is held; products go through it (memory ``f^2 + m``)."""
+
+    def __init__(self, grouped: Grouped, dtype):
+        self.gram, self.groups = grouped.gram, grouped.groups
+        self.g = np.ascontiguousarray(self.gram, dtype=dtype)
+        self.own = np.diag(self.gram)[self.groups]  # the diagonal that Q0 drops
+        self.own_d = self.own.astype(dtype)
+        m, f = len(self.groups), len(self.gram)
+        self.pool = scipy.sparse.csr_matrix((np.ones(m), (self.groups, np.arange(m))), shape=(f, m))
+
+    def field(self, x):
+        return 2.0 * ((self.gram @ (self.pool @ x))[self.groups] - self.own[:, None] * x)
+
+    def row_field(self, u):
+        return self.field(u.T).T
+
+    def block(self, lo, hi):
+        g = self.groups[lo:hi]
+        out = self.g[np.ix_(g, g)]
+        np.fill_diagonal(out, 0.0)
+        return out
+
+    def push(self, lo, hi, moves, out=None):
+        result = (self.g[:, self.groups[lo:hi]] @ moves)[self.groups]
+        result[lo:hi] -= self.own_d[lo:hi, None] * moves
+        if out is None:
+            return result
+        out[...] = result
+        return out
+
+    def columns(self, k):
+        k = np.asarray(k)
+        out = self.gram[:, self.groups[k]][self.groups]
+        out[k, np.arange(len(k))] = 0.0
+        return out
+
+    def rows(self, k, out):
+        out[...] = self.g[self.groups[k]][:, self.groups]
+        out[np.arange(len(k)), k] = 0.0
+
+
+def couplings(quadratic, dtype):
+    """``Q0`` for the annealer: a dense ``(m, m)`` array (diagonal ignored) or a :class:`Grouped`."""
+    return _Grouped(quadratic, dtype) if isinstance(quadratic, Grouped) else _Dense(quadratic, dtype)
+
+
 class _Chains:
     """Chains as columns ``(m, B)``: signed doubled coefficients ``a`` and fields ``f``."""
 
     def __init__(self, quadratic, coeffs, linear, states, dtype):
-        """``coeffs``, ``linear``, binary ``states``: ``(B, m)``; ``quadratic``: ``(m, m)``."""
-        g0 = quadratic - np.diag(np.diag(quadratic))
+        """``coeffs``, ``linear``, binary ``states``: ``(B, m)``; ``quadratic``: ``(m, m)`` or :class:`Grouped`."""
         self.dtype = dtype
-        self.g0 = np.ascontiguousarray(g0, dtype=dtype)
+        self.g0 = couplings(quadratic, dtype)
         self.coeffs = coeffs.T
         self.start = states.T
         self.ratio = np.divide(linear.T, self.coeffs, out=np.zeros(self.coeffs.shape), where=self.coeffs != 0)
         self.a = np.ascontiguousarray(2.0 * self.coeffs * (1 - 2 * self.start), dtype=dtype)
-        self.field = np.ascontiguousarray(self.ratio + 2.0 * g0 @ (self.coeffs * self.start), dtype=dtype)
+        self.field = np.ascontiguousarray(self.ratio + self.g0.field(self.coeffs * self.start), dtype=dtype)
 
     def states(self) -> np.ndarray:
         """``(B, m)`` binary states."""
@@ -126,8 +211,9 @@ class _Chains:
         for lo in range(0, m, BLOCK):
             hi = min(lo + BLOCK, m)
             moves[:] = 0
+            block = g.block(lo, hi)
             for k in range(lo, hi):
-                np.dot(g[k, lo:k], moves[: k - lo], out=de)
+                np.dot(block[k - lo, : k - lo], moves[: k - lo], out=de)
                 de += f[k]
                 de *= a[k]
                 np.less(de, thresholds[k], out=flip)
@@ -135,10 +221,9 @@ class _Chains:
                 np.negative(a[k], out=a[k], where=flip)
             moved = np.flatnonzero(moves.any(axis=0))
             if moved.size > SPARSE_CHAINS * chains:
-                np.matmul(g[lo:hi].T, moves[: hi - lo], out=push)  # g symmetric: g[lo:hi].T == g[:, lo:hi]
-                f += push
+                f += g.push(lo, hi, moves[: hi - lo], out=push)
             elif moved.size:
-                f[:, moved] += g[lo:hi].T @ moves[: hi - lo, moved]
+                f[:, moved] += g.push(lo, hi, moves[: hi - lo, moved])
             changed = changed or moved.size > 0
         return changed
 
@@ -150,7 +235,7 @@ class _Chains:
             k = np.argmin(de, axis=0)
             down = de[k, np.arange(live.size)] < 0
             live, k = live[down], k[down]
-            self.field[:, live] += self.g0[:, k] * self.a[k, live]
+            self.field[:, live] += self.g0.columns(k) * self.a[k, live]
             self.a[k, live] *= -1
 
 
@@ -166,11 +251,11 @@ def tabu_search(quadratic, coeffs, linear, states, steps: int, rng: np.random.Ge
     chains, m = states.shape
     if steps <= 0 or not states.size:
         return states
-    g0 = np.ascontiguousarray(quadratic - np.diag(np.diag(quadratic)), dtype=dtype)
+    g0 = couplings(quadratic, dtype)
     live = coeffs != 0
     u = coeffs * states
     ratio = np.divide(linear, coeffs, out=np.zeros(coeffs.shape), where=live)
-    field = ratio + 2.0 * u @ g0
+    field = ratio + g0.row_field(u)
     energy2 = np.sum(u * (field + ratio), axis=1)  # twice the energy without the offset
     a = np.where(live, 2.0 * coeffs * (1 - 2 * states), 1.0).astype(dtype)
     field = np.where(live, field, np.inf).astype(dtype)  # a variable with c_k = 0 is never flipped
@@ -200,7 +285,7 @@ def tabu_search(quadratic, coeffs, linear, states, steps: int, rng: np.random.Ge
             d2 = np.where(moving, d2, 0.0)
         idx = np.maximum(k, 0)
         step_a = np.where(moving, a[rows, idx], 0).astype(dtype)
-        np.take(g0, idx, axis=0, out=push)
+        g0.rows(idx, out=push)
         push *= step_a[:, None]
         field += push
         a[rows, idx] = np.where(moving, -a[rows, idx], a[rows, idx])
@@ -323,8 +408,10 @@ class BatchedAnnealer(dimod.Sampler, BatchSampler):
             num_reads = max(default_reads(m), starts)
         states = initial_chains(initial_states, n, num_reads, m, rng)
         with threadpool_limits(self.blas_threads, user_api="blas"):
-            states, ranges = anneal(batch.quadratic, batch.scale, batch.linear, states,
-                                    cold_betas(batch.scale, batch.quadratic), num_sweeps, rng,
+            quadratic = batch.quadratic if batch.groups is None else Grouped(batch.quadratic, batch.groups)
+            states, ranges = anneal(quadratic, batch.scale, batch.linear, states,
+                                    cold_betas(batch.scale, np.diag(batch.quadratic) if batch.groups is None
+                                               else np.zeros(m)), num_sweeps, rng,
                                     warm=initial_states is not None, tabu_steps=tabu_steps)
         energies = batch.energies(states)
         seconds = time.perf_counter() - start
