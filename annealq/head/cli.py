@@ -16,8 +16,12 @@ AXES = ("bits",)
               help="random convolution filters")
 @click.option("--pool", type=click.IntRange(min=1), default=4, show_default=True,
               help="max-pooling window (d = filters * (H/pool) * (W/pool))")
-@click.option("--iterations", type=click.IntRange(min=1), default=20, show_default=True,
+@click.option("--iterations", type=click.IntRange(min=1), default=100, show_default=True,
               help="most majorize-minimize iterations per fit")
+@click.option("--tol", type=click.FloatRange(min=0, min_open=True), default=1e-4, show_default=True,
+              help="stop a fit when an iteration lowers the training loss by less than this fraction")
+@click.option("--grid-rule", type=click.Choice(["iterate", "first-step"]), default="iterate", show_default=True,
+              help="grid range from the continuous bound iterate (chosen on training loss) or the first step")
 @click.option("--sgd-epochs", type=click.IntRange(min=1), default=50, show_default=True,
               help="epochs of the SGD baseline (batch 64, lr 0.05, momentum 0.9)")
 @click.option("--keep-problems", is_flag=True, help="also store every QUBO in the journal (large at high K)")
@@ -25,10 +29,11 @@ AXES = ("bits",)
 def train_head(**params):
     """Train the K-bit head by iterated per-class QUBOs and every baseline at each K.
 
-    Frozen random conv features, then per K: the QUBO-trained head (qubo), float L-BFGS and
-    SGD heads (lbfgs, sgd), each rounded to nearest on the same grid (lbfgs-rtn, sgd-rtn) and on
-    its own absmax grid (lbfgs-rtn-absmax, sgd-rtn-absmax), and the rounding-QUBO PTQ of the
-    L-BFGS head (lbfgs-ptq).  --dry-run prices the QUBO fits on a QPU profile instead.
+    Frozen random conv features, then per K: the QUBO-trained head (qubo), the same loop with
+    each step rounded instead of solved (no-annealer), float L-BFGS and SGD heads (lbfgs, sgd),
+    each rounded to nearest on the QUBO head's grid (lbfgs-rtn, sgd-rtn) and on its own absmax
+    grid (lbfgs-rtn-absmax, sgd-rtn-absmax), and the rounding-QUBO PTQ of the L-BFGS head
+    (lbfgs-ptq).  Fits stop on --tol.  --dry-run prices the QUBO fits on a QPU profile instead.
     """
     from annealq.data import load_dataset
     from annealq.head.features import extract_features
@@ -76,8 +81,9 @@ def _run(train, test, data, bits, solver, params):
     with RunFolder(params["out"] or new_run_dir("head"), "head", {**settings(params, AXES), "features": train.shape[1]},
                    workflow.row_key, keep_problems=params["keep_problems"]) as run, bar:
         rows = precision_study(train, data.y_train, test, data.y_test, bits=bits, solver=solver,
-                               max_iter=params["iterations"], sgd=SGDSettings(epochs=params["sgd_epochs"]),
-                               seed=params["seed"], journal=run.journal, progress=progress)
+                               max_iter=params["iterations"], tol=params["tol"], grid_rule=params["grid_rule"],
+                               sgd=SGDSettings(epochs=params["sgd_epochs"]), seed=params["seed"],
+                               journal=run.journal, progress=progress)
     click.echo("test accuracy\n" + pivot([{**r, "bits": "float" if r["bits"] is None else r["bits"]} for r in rows],
                                          "bits", "method", Column("accuracy", kind="percent")))
     run.report(rows)
@@ -92,7 +98,8 @@ def _price(train, labels, bits, solver, params):
 
     def run(priced, journal):
         for k in bits:
-            QUBOHeadClassifier(k, solver=priced, max_iter=params["iterations"], journal=journal).fit(train, labels)
+            QUBOHeadClassifier(k, solver=priced, max_iter=params["iterations"], tol=params["tol"],
+                               grid_rule=params["grid_rule"], journal=journal).fit(train, labels)
 
     tables = price(run, solver, profiles_for(solver.route, params["profile"]), ("bits",))
     click.echo(format_prices(tables, solver.num_reads or 100))
