@@ -80,13 +80,6 @@ def gptq_method(layer: LayerContext):
     return layer.gptq, {}
 
 
-def _chain_strength(prefactor: float):
-    """The config's chain-strength prefactor as a policy, for routes that embed."""
-    from annealq.embedding import chain_strength_policy
-
-    return chain_strength_policy("uniform_torque_compensation", prefactor=prefactor)
-
-
 @register_method("qubo")
 def rounding_qubo(layer: LayerContext):
     """The exact rounding QUBO; no neuron ends worse than its RTN and GPTQ warm starts."""
@@ -95,7 +88,7 @@ def rounding_qubo(layer: LayerContext):
     warm = np.stack([problem.encode(a) for a in warm_answers], axis=1) if warm_answers else None
     journal = layer.journal
     answers = solve(problem, config=config.solver, warm_starts=warm, executor=layer.executor, journal=journal,
-                    chain_strength=_chain_strength(config.chain_strength), on_answer=layer.on_answer)
+                    on_answer=layer.on_answer)  # the solver config carries the chain strength
     reused = [a for a in answers if a.info.get("recorded")]
     states = np.stack([a.state for a in answers])
     q = problem.decode(states)
