@@ -100,7 +100,8 @@ def table():
     runs = [json.loads(p.read_text()) for p in sorted(PARTS.glob("*.json"))]
     text, summary = seed_table(runs, f"Fashion-MNIST, d = {runs[0]['features'] if runs else '?'} random conv features, "
                                      f"route batched, grid {GRID_RULE}, init {INIT}, at most {MAX_ITER} iterations "
-                                     f"(loss tolerance 1e-4)")
+                                     f"(loss tolerance 1e-4); a subset of the sweep: the K listed, each with the seeds "
+                                     f"that finished in [n] (of {', '.join(map(str, BITS))} x 3 seeds)")
     from annealq.head.report import format_pricing
     from annealq.head.study import price_iteration
 
