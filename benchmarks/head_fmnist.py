@@ -116,7 +116,7 @@ def table():
 
 
 def targets(summary: list[dict], n: int) -> list[str]:
-    """The issue's targets at training size ``n``, each with its measured margin."""
+    """The research targets at training size ``n``, each with its measured margin."""
     cell = {(r["method"], r["bits"]): r for r in summary if r["train_size"] == n}
     if ("lbfgs", None) not in cell or ("sgd", None) not in cell:
         return []
@@ -189,7 +189,7 @@ def seed_table(runs: list[dict], title: str) -> tuple[str, list[dict]]:
                                f"{'-'.join(str(r['iterations']) for r in got.values())} / "
                                f"{np.mean([r['seconds'] for r in got.values()]) / sgd_s:.1f}x") if got else "-"
             lines.append(f"{k:>5}  {fmt(q):<34} | {fmt(p)}")
-        lines += ["targets (3-seed means in the issue; here over the seeds listed)", *targets(summary, n)]
+        lines += ["targets (3-seed means in the targets; here over the seeds listed)", *targets(summary, n)]
     lines.append("\npeak resident memory per run (MB, after the float heads and after each K)")
     for r in runs:
         lines.append(f"seed {r['seed']} K {r['bits']} n {r['train_size']}: "

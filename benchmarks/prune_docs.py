@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results"
 NAMES = ("prune_denoise", "prune_denoise_halfunet", "prune_denoise_halfunet_recalibrated", "prune_digits",
          "prune_fashion")
-#: issue 19's targets at 36% sparsity without fine-tuning
+#: the research targets at 36% sparsity without fine-tuning
 QUBO_TARGET = {"psnr": 0.26, "accuracy": 0.0}
 REFINE_TARGET = 0.12
 

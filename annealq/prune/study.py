@@ -144,7 +144,7 @@ def budget_rows(task, sparsity: float, base: PruneConfig, budgets=(40, 200, 1000
     return rows
 
 
-#: the strongest classical selectors the QUBO is measured against (issue 19's targets)
+#: the strongest classical selectors the QUBO is measured against (the research targets)
 BASELINES = ("fisher-topk", "fisher-greedy", "taylor-greedy")
 
 

@@ -121,7 +121,7 @@ def plot_qnn(rows: list[dict], curves: dict, path, title: str = "") -> Path:
 
 
 def summary(rows: list[dict]) -> dict:
-    """The issue's targets: QCBO (qcgd) accuracy against STE and PTQ, and its violations."""
+    """The research targets: QCBO (qcgd) accuracy against STE and PTQ, and its violations."""
     by = {r["method"]: r for r in rows if r.get("method")}
     out = {}
     if "qcgd" in by:
