@@ -107,7 +107,12 @@ def _resolve(sampler) -> dimod.Sampler:
 def _call_parameters(sampler, config: SolverConfig, seed, chain_strength) -> tuple[dict, dict]:
     """``(sent, recorded)``: the call's keyword arguments, and the same with the policy as text."""
     sent = accepted(sampler, {**config.parameters(), "seed": seed, "chain_strength": chain_strength})
-    return sent, {**sent, **({"chain_strength": describe_policy(chain_strength)} if "chain_strength" in sent else {})}
+    return sent, _as_recorded(sent)
+
+
+def _as_recorded(sent: dict) -> dict:
+    """``sent`` as the journal records it: a chain-strength policy as its text."""
+    return {**sent, **({"chain_strength": describe_policy(sent["chain_strength"])} if "chain_strength" in sent else {})}
 
 
 def _qubo_answer(batch: QUBOBatch, r: int, sampleset, parameters, warm, seconds, polished=False,
@@ -277,7 +282,7 @@ def _solve_whole(sub: QUBOBatch, sampler: BatchSampler, config: SolverConfig, wa
                  keep_model: bool):
     start = time.perf_counter()
     own = accepted(sampler, {**config.parameters(), "chain_strength": chain_strength})
-    recorded = {**own, **({"chain_strength": describe_policy(chain_strength)} if "chain_strength" in own else {})}
+    recorded = _as_recorded(own)
     samplesets = sampler.sample_batch(sub, seed=config.seed, initial_states=warm, **own)
     reads = config.num_reads
     # reads that end descended from every warm start need no second polish
