@@ -1,4 +1,4 @@
-"""Post-training quantization on Fashion-MNIST: rtn, gptq and the rounding QUBO at 8, 4, 3, 2, 1 bits.
+"""Post-training quantization on Fashion-MNIST: rtn, gptq, adaround and the rounding QUBO at 8, 4, 3, 2, 1 bits.
 
 Models: the reference MLP 784-256-128-10 and the pooled CNN (``annealq.nn.models.reference_model``,
 trained once and cached).  Per calibration seed (3 seeds: 256 training images drawn at random), each
@@ -11,8 +11,8 @@ Data: real Fashion-MNIST, installed offline with ``apt-get install dataset-fashi
 
 Saved: benchmarks/results/ptq_fmnist.json (every row and the summary), ptq_fmnist.txt,
 ptq_fmnist_mlp.png, ptq_fmnist_cnn.png.  Run:
-``python benchmarks/ptq_fmnist.py [--models mlp,cnn] [--seeds 0,1,2] [--bits 8,4,3,2,1]``; models not
-run keep their saved rows.
+``python benchmarks/ptq_fmnist.py [--models mlp,cnn] [--methods rtn,gptq,adaround,qubo] [--seeds 0,1,2]``;
+the saved rows of other models and methods are kept.
 """
 from __future__ import annotations
 
@@ -27,10 +27,11 @@ from annealq.data import load_dataset
 from annealq.nn.models import accuracy, reference_model
 from annealq.ptq import QuantConfig
 from annealq.ptq.report import sweep
-from annealq.studies.plots import plot_ptq
+from annealq.ptq.report import plot_ptq
 from annealq.report.tables import text_table, write_json
 
 OUT = Path(__file__).parent / "results"
+ORDER = ("float", "rtn", "gptq", "adaround", "qubo")
 
 
 def summary(rows: list[dict]) -> list[dict]:
@@ -44,7 +45,8 @@ def summary(rows: list[dict]) -> list[dict]:
         out.append({"model": model, "method": method, "bits": bits, "seeds": len(rs), "accuracy": acc.mean(),
                     "accuracy_std": acc.std(), "recon_error": err.mean(), "recon_error_std": err.std(),
                     "seconds": sec.mean()})
-    return out
+    return sorted(out, key=lambda s: (s["model"], -s["bits"], ORDER.index(s["method"]) if s["method"] in ORDER
+                                      else len(ORDER)))
 
 
 def table(stats: list[dict]) -> str:
@@ -61,7 +63,7 @@ def main():
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--bits", default="8,4,3,2,1")
-    parser.add_argument("--methods", default="rtn,gptq,qubo")
+    parser.add_argument("--methods", default="rtn,gptq,adaround,qubo")
     parser.add_argument("--route", default="batched")
     parser.add_argument("--calibration", type=int, default=256)
     parser.add_argument("--test", type=int, default=10000, help="test images scored (the first ones)")
@@ -70,8 +72,9 @@ def main():
     data = load_dataset("fashion-mnist", args.data_root)
     x_test, y_test = data.x_test[:args.test], data.y_test[:args.test]
     saved = OUT / "ptq_fmnist.json"
-    models = args.models.split(",")
-    rows = [r for r in (json.loads(saved.read_text())["rows"] if saved.exists() else []) if r["model"] not in models]
+    models, methods = args.models.split(","), args.methods.split(",")
+    rows = [r for r in (json.loads(saved.read_text())["rows"] if saved.exists() else [])
+            if r["model"] not in models or r["method"] not in methods + ["float"]]
     for kind in models:
         model = reference_model(data, kind)
         for seed in map(int, args.seeds.split(",")):
@@ -82,7 +85,7 @@ def main():
                       f"err {r['recon_error']:.4g} {r['seconds']:.1f}s", flush=True)
 
             new = sweep(model, data.x_train[pick], lambda m: {"accuracy": accuracy(m, x_test, y_test)},
-                        methods=args.methods.split(","), bits=map(int, args.bits.split(",")),
+                        methods=methods, bits=map(int, args.bits.split(",")),
                         config=QuantConfig(route=args.route, seed=seed), on_row=on_row)
             rows += [{"model": kind, "seed": seed, **{k: v for k, v in r.items() if k != "layers"}} for r in new]
             stats = summary(rows)
@@ -93,7 +96,8 @@ def main():
     print("\n" + text)
     (OUT / "ptq_fmnist.txt").write_text(text + "\n")
     for kind in dict.fromkeys(s["model"] for s in stats):
-        plot_ptq([s for s in stats if s["model"] == kind], OUT / f"ptq_fmnist_{kind}.png")
+        plot_ptq([s for s in stats if s["model"] == kind], OUT / f"ptq_fmnist_{kind}.png",
+                 f"reference {kind.upper()} on Fashion-MNIST, route {args.route}, {len(args.seeds.split(','))} seeds")
     print(f"saved {saved}")
 
 

@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from annealq.formulations import Grid, bias_grid, rounding_problem
+from annealq.formulations.rounding import window
 from annealq.ptq import QuantConfig, quantize_layer
 from annealq.ptq.layer import refit_scales
 from annealq.ptq.gptq import gptq
@@ -137,6 +138,7 @@ def test_route_budgets_and_refit_defaults():
     assert QuantConfig(route="sa").solver.parameters() == {"num_reads": 20, "num_sweeps": 1000}
     assert QuantConfig(route="batched", num_reads=3).solver.num_reads == 3
     assert [QuantConfig(bits=b).refits for b in (1, 2, 3, 8)] == [2, 0, 0, 0]
+    assert QuantConfig(bits=1, method="adaround").refits == 2
     assert QuantConfig(bits=1, method="gptq").refits == 0 and QuantConfig(bits=4, scale_refits=1).refits == 1
 
 
@@ -156,3 +158,36 @@ def test_scale_refit_is_least_squares_and_never_worse():
     assert np.all(best <= p.errors(q) + 1e-9)
     for eps in (1e-3, -1e-3):
         assert np.all(p.errors(np.c_[(s * (1 + eps))[:, None] * z, q[:, -1]]) >= best - 1e-12)
+
+
+def test_adaround_picks_floor_or_ceil_of_every_weight():
+    from annealq.ptq.adaround import adaround
+
+    w, b, x = small_layer(3, n=6, f=8)
+    grid = Grid.fit(w, 2)
+    q = adaround(rounding_problem(w, None, x, weight_grid=grid), iterations=200)
+    codes, first = grid.codes(q), window(grid, w, 2)
+    assert np.allclose(grid.values(codes), q)
+    assert np.all((codes == first) | (codes == first + 1))
+
+
+def test_adaround_rounds_to_nearest_when_the_error_is_separable():
+    from annealq.ptq.adaround import adaround
+
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(5, 7))
+    grid = Grid.fit(w, 3)
+    identity = np.eye(7) * 40.0  # orthogonal inputs: each weight's own squared error, nearest level best
+    problem = rounding_problem(w, None, weight_grid=grid, objective={"gram": identity})
+    assert np.allclose(adaround(problem, iterations=300), grid.nearest(w))
+
+
+def test_adaround_is_a_ptq_method_and_refuses_wide_windows():
+    from annealq.ptq.adaround import adaround
+
+    w, b, x = small_layer(1)
+    layer = quantize_layer(w, b, x, QuantConfig(bits=2, method="adaround"))
+    assert layer.recon_error <= quantize_layer(w, b, x, QuantConfig(bits=2, method="rtn")).recon_error
+    problem = rounding_problem(w, None, x, weight_grid=Grid.fit(w, 4), levels=4)
+    with pytest.raises(ValueError, match="use levels=2"):
+        adaround(problem)

@@ -99,3 +99,17 @@ def test_help_loads_neither_torch_nor_dimod(args):
             "print(sorted(m for m in ('torch', 'dimod', 'sklearn', 'matplotlib') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("script", sorted((PACKAGE.parent / "benchmarks").glob("*.py")), ids=lambda p: p.name)
+def test_benchmarks_import_names_that_exist(script):
+    """A moved function must not leave a benchmark that fails at its first line."""
+    import importlib
+    import pkgutil
+
+    for node in ast.walk(ast.parse(script.read_text())):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("annealq"):
+            module = importlib.import_module(node.module)
+            submodules = {m.name for m in pkgutil.iter_modules(getattr(module, "__path__", []))}
+            missing = [a.name for a in node.names if not hasattr(module, a.name) and a.name not in submodules]
+            assert not missing, f"{script.name}:{node.lineno} imports {missing} from {node.module}"

@@ -15,7 +15,7 @@ AXES = ("bits", "methods")  # --bit-budget, --bit-candidates and --allocation st
 @click.command("quantize")
 @dataset_options
 @click.option("--bits", default="8,4,3,2,1", show_default=True, help="comma-separated weight bit-widths")
-@click.option("--methods", default="rtn,gptq,qubo", show_default=True, help="comma-separated: rtn, gptq, qubo")
+@click.option("--methods", default="rtn,gptq,qubo", show_default=True, help="comma-separated: rtn, gptq, adaround, qubo")
 @click.option("--calibration-size", type=click.IntRange(min=1), default=256, show_default=True,
               help="calibration samples from the training set")
 @click.option("--levels", type=click.Choice(["2", "4", "8"]), default="2", show_default=True,

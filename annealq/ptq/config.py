@@ -28,10 +28,11 @@ INPUT_SOURCES = ("quantized", "float")
 #: routes listed in ROUTES_WITH_OWN_BUDGET keep their own defaults instead
 PER_NEURON_BUDGET = {"num_reads": 20, "num_sweeps": 1000}
 ROUTES_WITH_OWN_BUDGET = ("batched",)
-#: scale refit rounds of the QUBO at LOW_BITS bits and below when the config sets none
-#: (benchmarks/results/ptq_lowbit.json: +15-17 points at 1 bit on digits; at 2 bits neutral on the
-#: MLP and 4 test images worse on the CNN)
+#: scale refit rounds of the rounding-problem solvers (REFITTED) at LOW_BITS bits and below when
+#: the config sets none (benchmarks/results/ptq_lowbit.json: +15-17 points at 1 bit on digits; at
+#: 2 bits neutral on the MLP and 4 test images worse on the CNN)
 AUTO_REFITS, LOW_BITS = 2, 1
+REFITTED = ("qubo", "adaround")
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class QuantConfig(Config):
     Attributes:
         bits: weight bit-width, 1 (binary {-s, +s}) to 8.
         method: a registered PTQ method (:func:`annealq.ptq.methods.method_names`): ``qubo``
-            (exact rounding QUBO), ``gptq`` or ``rtn`` (round to nearest).
+            (exact rounding QUBO), ``gptq``, ``adaround`` or ``rtn`` (round to nearest).
         route: where the QUBOs go (``annealq.samplers.route_names()``), for ``qubo``; checked
             when the QUBOs are sent, not here.
         seed: makes every random choice reproducible.
@@ -65,7 +66,7 @@ class QuantConfig(Config):
             Gram cannot see near their float values.
         scale_refits: rounds of closed-form per-channel scale refit, each followed by the
             method again on the refitted grid (a channel keeps whichever is better); None:
-            :data:`AUTO_REFITS` for ``qubo`` at :data:`LOW_BITS` bits and below, else 0.
+            :data:`AUTO_REFITS` for ``qubo`` and ``adaround`` at :data:`LOW_BITS` bits and below, else 0.
         layer_bits: per-layer bit-widths (mixed precision), ``{layer name: bits}`` (stored as sorted
             ``(name, bits)`` pairs); layers not named take ``bits``.  :func:`annealq.ptq.mixed.allocate_bits`
             chooses them under a size budget.
@@ -119,7 +120,7 @@ class QuantConfig(Config):
         """Scale refit rounds this config runs (see ``scale_refits``)."""
         if self.scale_refits is not None:
             return self.scale_refits
-        return AUTO_REFITS if self.method == "qubo" and self.bits <= LOW_BITS else 0
+        return AUTO_REFITS if self.method in REFITTED and self.bits <= LOW_BITS else 0
 
     def bits_for(self, layer: str) -> int:
         """The bit-width of the layer named ``layer``."""

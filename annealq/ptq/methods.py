@@ -2,12 +2,13 @@
 
 A method is a function ``method(layer) -> (weights, info)`` of a :class:`LayerContext` (the
 layer's rounding problem, grids, config, and the round-to-nearest and GPTQ answers, built on
-first use), registered with :func:`register_method`.  Built in: ``rtn``, ``gptq`` and
-``qubo`` (the exact rounding QUBO, solved through :func:`annealq.solve`).
+first use), registered with :func:`register_method`.  Built in: ``rtn``, ``gptq``,
+``adaround`` (learned rounding by a continuous relaxation) and ``qubo`` (the exact rounding
+QUBO, solved through :func:`annealq.solve`).
 
 Example:
     >>> sorted(method_names())
-    ['gptq', 'qubo', 'rtn']
+    ['adaround', 'gptq', 'qubo', 'rtn']
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from typing import Callable
 import numpy as np
 
 from annealq.formulations import Grid, LayerProblem, refit_bias
+from annealq.ptq.adaround import adaround
 from annealq.ptq.gptq import gptq
 from annealq.samplers.solve import solve
 from annealq.workflows import Registry
@@ -78,6 +80,12 @@ def round_to_nearest(layer: LayerContext):
 @register_method("gptq")
 def gptq_method(layer: LayerContext):
     return layer.gptq, {}
+
+
+@register_method("adaround")
+def adaround_method(layer: LayerContext):
+    q = adaround(layer.problem)
+    return (q if layer.bias_grid is None else refit_bias(layer.problem, q, layer.bias_grid)), {}
 
 
 @register_method("qubo")
