@@ -80,3 +80,17 @@ def test_qnn_figure_compares_like_with_like(captured, tmp_path):
     time_ax, bits_ax = fig.axes
     assert time_ax.get_xlabel() == "wall time (s)" and time_ax.get_ylabel() == "test accuracy (%)"
     assert "route sa" in fig._suptitle.get_text() and "bits per weight" in bits_ax.get_xlabel()
+
+
+def test_head_figure_draws_the_loss_curves_of_the_iterated_heads(captured, tmp_path):
+    rows = [{"method": "lbfgs", "bits": None, "accuracy": 0.96}]
+    rows += [{"method": m, "bits": k, "accuracy": 0.9, "history": [{"loss": 1.0 / (t + 1)} for t in range(3 + k)]}
+             for k in (2, 4) for m in ("qubo", "no-annealer")]
+    rows += [{"method": "lbfgs-rtn", "bits": 4, "accuracy": 0.88}]
+    head_report.plot_accuracy(rows, tmp_path / "head.png", "digits, d = 64, route batched")
+    acc, loss = captured[-1].axes[:2]
+    assert acc.get_title() == "digits, d = 64, route batched"
+    assert loss.get_xlabel() == "iteration" and loss.get_yscale() == "log" and integer_ticks(loss)
+    assert sorted(line.get_label() for line in loss.get_lines()) == ["K=2 no-annealer", "K=2 qubo", "K=4 no-annealer",
+                                                                    "K=4 qubo"]
+    assert [len(line.get_xdata()) for line in loss.get_lines()] == [5, 5, 7, 7]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from annealq.head.study import METHODS
 from annealq.report.figures import bit_axis, fit_to_competitors, save_figure, series_style
@@ -43,9 +44,11 @@ def format_pricing(rows: list[dict]) -> str:
 
 def plot_accuracy(rows: list[dict], path, title: str = "") -> Path:
     """Test accuracy against K, one line per method; float heads as horizontal lines; the axis
-    fitted to the methods that compete, the others named off scale."""
-    fig = Figure(figsize=(8, 4.6))
-    ax = fig.subplots()
+    fitted to the methods that compete, the others named off scale.  Rows with a ``history``
+    (the iterated heads) add a panel of their training loss per iteration, one colour per K."""
+    curves = [r for r in rows if r.get("history") and r["bits"] is not None]
+    fig = Figure(figsize=(13 if curves else 8, 4.6))
+    ax, *loss_ax = fig.subplots(1, 2 if curves else 1, squeeze=False)[0]
     quantized = [r for r in rows if r["bits"] is not None]
     methods = _methods(rows)
     off = fit_to_competitors(ax, {m: [100 * r["accuracy"] for r in quantized if r["method"] == m]
@@ -62,5 +65,24 @@ def plot_accuracy(rows: list[dict], path, title: str = "") -> Path:
     bit_axis(ax, [r["bits"] for r in quantized], "bits per weight (K)")
     ax.set(ylabel="test accuracy (%)", title=title or "Head accuracy against K")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    ax.legend(fontsize=8, loc="upper left" if curves else "center left",
+              bbox_to_anchor=None if curves else (1.01, 0.5))
+    if curves:
+        _plot_losses(loss_ax[0], curves)
     return save_figure(fig, path)
+
+
+def _plot_losses(ax, rows: list[dict]) -> None:
+    """Training loss per iteration: colour per K, line style per method."""
+    bits = sorted({r["bits"] for r in rows})
+    methods = _methods(rows)
+    for r in sorted(rows, key=lambda r: (r["bits"], methods.index(r["method"]))):
+        colour = series_style(bits.index(r["bits"]))["color"]
+        dash = series_style(methods.index(r["method"]))["linestyle"]
+        losses = [h["loss"] for h in r["history"]]
+        ax.plot(range(1, len(losses) + 1), losses, color=colour, linestyle=dash, marker=".",
+                label=f"K={r['bits']} {r['method']}")
+    ax.set(xlabel="iteration", ylabel="training loss (log scale)", yscale="log", title="training loss per iteration")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3, which="both")
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
