@@ -68,16 +68,23 @@ def train_mlp(x, y, sizes=DEFAULT_SIZES, *, epochs: int = 40, lr: float = 3e-3, 
 
 def train(model: nn.Module, x, y, *, epochs: int = 40, lr: float = 3e-3, seed: int = 0,
           batch_size: int = 128) -> nn.Module:
-    """Train ``model`` with Adam and cross-entropy, minibatches in a seeded order."""
+    """Train ``model`` with Adam and cross-entropy, minibatches in a seeded order, on one thread
+    (torch's result depends on its thread count: one thread gives the same model on every machine
+    of a kind)."""
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=1e-4)
     xt, yt = torch.as_tensor(x, dtype=torch.float32), torch.as_tensor(y, dtype=torch.long)
     gen = torch.Generator().manual_seed(seed)
-    for _ in range(epochs):
-        model.train()
-        for idx in torch.randperm(len(xt), generator=gen).split(batch_size):
-            opt.zero_grad()
-            nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
-            opt.step()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for _ in range(epochs):
+            model.train()
+            for idx in torch.randperm(len(xt), generator=gen).split(batch_size):
+                opt.zero_grad()
+                nn.functional.cross_entropy(model(xt[idx]), yt[idx]).backward()
+                opt.step()
+    finally:
+        torch.set_num_threads(threads)
     return model.eval()
 
 
@@ -103,7 +110,8 @@ def cached_model(name: str, build: Callable[[], nn.Module], train_once: Callable
 
 def _cached(dataset, kind: str, build, spec, seed: int, epochs: int) -> nn.Module:
     """``build()`` trained on ``dataset`` once, then loaded from the cache."""
-    key = hashlib.sha256(repr((dataset.name, dataset.x_train.shape, spec, seed, epochs)).encode()).hexdigest()[:16]
+    key = hashlib.sha256(repr((dataset.name, dataset.x_train.shape, spec, seed, epochs, "one thread")).encode()
+                         ).hexdigest()[:16]
     return cached_model(f"{dataset.name}-{kind}-{key}", build,
                         lambda m: train(m, dataset.x_train, dataset.y_train, epochs=epochs, seed=seed), seed)
 
