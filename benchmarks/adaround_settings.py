@@ -45,6 +45,7 @@ if __name__ == "__main__":
                       [[r["bits"], r["method"], r["iterations"] or "-", r["lambda"] if r["lambda"] is not None else "-",
                         f"{r['recon_error']:.4g}", f"{100 * r['accuracy']:.2f}%", f"{r['seconds']:.1f}"] for r in rows])
     print(text)
-    (OUT / "adaround_settings.txt").write_text("AdaRound settings on the digits MLP (256 calibration samples; "
-                                               "1 bit with 2 scale refits for adaround and qubo)\n" + text + "\n")
+    (OUT / "adaround_settings.txt").write_text(
+        "AdaRound settings on the digits MLP (256 calibration samples; 1 bit with 2 scale refits for adaround and "
+        f"qubo); annealq's defaults: {ada.ITERATIONS} iterations, lambda {ada.LAMBDA}\n" + text + "\n")
     write_json(OUT / "adaround_settings.json", {"rows": rows})

@@ -31,7 +31,7 @@ from annealq.formulations.problem import LayerProblem
 
 ZETA, GAMMA = 1.1, -0.1
 ITERATIONS = 2000
-LAMBDA = 1.0
+LAMBDA = 3.0
 LR = 1e-2
 WARMUP = 0.2
 BETA = (20.0, 2.0)
