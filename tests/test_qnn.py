@@ -14,7 +14,7 @@ from annealq.formulations.qnn import hidden_block, output_block, size_formula
 from annealq.formulations.splines import (LOSSES, activation_peak, activation_spline, fip_interval, loss_spline,
                                           spline_forward, spline_loss_value)
 from annealq.qnn import QNNConfig, conditional_gradient, penalty_solve, progressive_hedging, toy_dataset, train
-from annealq.qnn.network import BinaryMLP
+from annealq.qnn.network import QuantizedMLP
 from annealq.qnn.report import compare
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
@@ -232,7 +232,7 @@ def test_bad_input_is_named():
         hidden_block(X_TINY, np.array([0, 5]), W_OUT_TINY, hidden=1)
     data = toy_dataset()
     with pytest.raises(ValueError, match=r"init has weights .* need \(2, 4\) and \(2, 2\)"):
-        train(data, QNNConfig(hidden=2, pool=0), init=BinaryMLP(np.zeros((2, 5), np.int8), np.zeros((2, 2), np.int8),
+        train(data, QNNConfig(hidden=2, pool=0), init=QuantizedMLP(np.zeros((2, 5), np.int8), np.zeros((2, 2), np.int8),
                                                                 1.0, 1.0))
     with pytest.raises(ValueError, match="pool=3 must divide"):
         train(data, QNNConfig(hidden=2, pool=3))

@@ -12,7 +12,7 @@ from annealq.lazy import exports
 
 __getattr__, __all__ = exports(__name__, {
     "QNNConfig": "annealq.qnn.config",
-    "BinaryMLP": "annealq.qnn.network",
+    "QuantizedMLP": "annealq.qnn.network",
     "input_levels": "annealq.qnn.network",
     "layer_scales": "annealq.qnn.network",
     "Solution": "annealq.qnn.solvers",
