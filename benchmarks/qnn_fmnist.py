@@ -3,7 +3,7 @@
 
 Data: the Debian package ``dataset-fashion-mnist`` (``apt-get install dataset-fashion-mnist``,
 gzipped IDX files in /usr/share/datasets/fashion-mnist); nothing is downloaded.  Inputs are
-average-pooled to 7x7 or 14x14 and rounded to 16 levels; a ``features -> 64 -> 10`` MLP
+average-pooled to 7x7 or 14x14 and rounded to 16 levels; a ``features -> 32 -> 10`` MLP
 without biases, binary (``bits=1``) or 2-bit (``bits=2``) weights, one 32-bit scale per layer.
 Every fit method runs the same rounds (``--iterations`` rounds of ``--batch`` training samples,
 acceptance on ``--eval-samples`` fixed training samples); the test accuracy is on the full 10k
@@ -118,7 +118,7 @@ def plot(rows, path) -> Path:
                label=method, color=style["color"], capsize=2)
     ax.set_xticks(range(len(settings)), settings)
     ax.set(ylabel="test accuracy (%), mean and std over seeds", ylim=(40, 90),
-           title="Fashion-MNIST, features -> 64 -> 10, 10k test images")
+           title="Fashion-MNIST, features -> 32 -> 10, 10k test images")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, ncol=len(METHODS))
     return save_figure(fig, path)
@@ -130,13 +130,13 @@ def main() -> None:
     parser.add_argument("--pools", default="7,14")
     parser.add_argument("--bits", default="1,2")
     parser.add_argument("--seeds", default="0,1,2")
-    parser.add_argument("--hidden", type=int, default=64)
-    parser.add_argument("--iterations", type=int, default=8)
+    parser.add_argument("--hidden", type=int, default=32)
+    parser.add_argument("--iterations", type=int, default=6)
     parser.add_argument("--batch", type=int, default=1024)
     parser.add_argument("--eval-samples", type=int, default=2048)
     parser.add_argument("--route", default="batched")
     parser.add_argument("--num-reads", type=int, default=4)
-    parser.add_argument("--epochs", type=int, default=10)
+    parser.add_argument("--epochs", type=int, default=6)
     parser.add_argument("--collect", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
