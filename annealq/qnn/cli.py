@@ -111,8 +111,7 @@ def _price(data, config, methods, params):
 
     def run(priced, journal):
         for m in methods:
-            changes = {} if m == "targets" else {"loss": "squared" if config.loss == "cross_entropy" else config.loss,
-                                                 "batch": None}
+            changes = {} if m == "targets" else {"loss": "squared" if config.loss == "cross_entropy" else config.loss}
             train(data, replace(config, method=m, solver=priced, **changes), journal=journal)
 
     tables = price(run, config.solver, profiles_for(config.solver.route, params["profile"]), ("method",))

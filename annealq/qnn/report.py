@@ -91,7 +91,7 @@ def compare(data, config: QNNConfig, *, methods=METHODS, sampler=None, journal=N
         if method in FIT_METHODS + QCBO_METHODS:
             changes = {"method": method}
             if method in QCBO_METHODS:
-                changes.update(loss=config.loss if config.loss in LOSSES else "squared", batch=None)
+                changes.update(loss=config.loss if config.loss in LOSSES else "squared")
             result = train(data, replace(config, **changes), sampler=sampler, journal=journal, progress=progress)
             rows.append(trained_row(result, x_tr, y_tr, config.loss))
             curves[method] = curve(result)
