@@ -8,15 +8,18 @@ without biases, binary (``bits=1``) or 2-bit (``bits=2``) weights, one 32-bit sc
 Every fit method runs the same rounds (``--iterations`` rounds of ``--batch`` training samples,
 acceptance on ``--eval-samples`` fixed training samples); the test accuracy is on the full 10k
 test set.  ``qcgd``/``penalty`` are absent: their hidden block lifts every sample and unit
-(``size_formula``), e.g. at 7x7 with 16 input levels one sample's hidden subproblem already has
-~64 x 4 x (1 + 9) lifted bits on top of 3,136 weight bits, and the 4x4 digits run took 205 s
-for 52% (benchmarks/qnn_digits.py).
+(``size_formula``): at 7x7 with 16 input levels one sample's hidden subproblem has the 1,568
+weight bits plus 32 units x 4 pieces x (1 + 9 offset bits) = 2,848 variables before slacks, and
+the 4x4 digits run took 205 s for 52% (benchmarks/qnn_digits.py).
 
-    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/qnn_fmnist.py            # every part, resumable
-    python benchmarks/qnn_fmnist.py --collect                                 # table and figure only
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/qnn_fmnist.py --seeds 0   # one process per seed, resumable
+    python benchmarks/qnn_fmnist.py --collect                                   # table and figure only
+    # checks at the edge of the main run's budgets: greedy with 3x the starts, STE with 2x the epochs
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/qnn_fmnist.py --pools 7 --bits 1 --methods greedy,ste \
+        --greedy-scale 3 --epochs 12 --tag _budget
 
-Writes benchmarks/results/qnn_fmnist/<pool>-<bits>-<seed>.json per part and
-benchmarks/results/qnn_fmnist.{json,txt,png}.
+Writes benchmarks/results/qnn_fmnist<tag>/<pool>-<bits>-<seed>.json per part and
+benchmarks/results/qnn_fmnist<tag>.{json,txt,png}.
 """
 from __future__ import annotations
 
@@ -36,7 +39,6 @@ from annealq.report.tables import Column, table
 from annealq.samplers import SolverConfig
 
 RESULTS = Path(__file__).parent / "results"
-PARTS = RESULTS / "qnn_fmnist"
 METHODS = ("targets", "random", "rounding", "greedy", "ste", "ptq", "float")
 #: starts of the greedy ablation's descent per neuron: at least the annealer's wall time (seconds column)
 GREEDY_READS = {7: 192, 14: 64}
@@ -47,23 +49,28 @@ COLUMNS = (Column("setting"), Column("method"), Column("route"), Column("bits_pe
 
 
 def config(args, pool: int, bits: int, seed: int) -> QNNConfig:
+    reads = int(args.greedy_scale * GREEDY_READS.get(pool, 64))
     return QNNConfig(hidden=args.hidden, bits=bits, pool=pool, input_levels=16, batch=args.batch,
-                     iterations=args.iterations, eval_samples=args.eval_samples, greedy_reads=GREEDY_READS.get(pool, 64),
+                     iterations=args.iterations, eval_samples=args.eval_samples, greedy_reads=reads,
                      seed=seed, solver=SolverConfig(route=args.route, num_reads=args.num_reads, num_sweeps=200,
                                                     seed=seed))
 
 
 def run_part(data, args, pool: int, bits: int, seed: int) -> None:
-    path = PARTS / f"{pool}-{bits}-{seed}.json"
+    path = parts_dir(args.tag) / f"{pool}-{bits}-{seed}.json"
     if path.exists():
         return
-    out = compare(data, config(args, pool, bits, seed), methods=METHODS, epochs=args.epochs)
+    out = compare(data, config(args, pool, bits, seed), methods=args.methods.split(","), epochs=args.epochs)
     path.write_text(json.dumps({"pool": pool, "bits": bits, "seed": seed, **out}, indent=1, default=float))
     print(f"done {path.name}", flush=True)
 
 
-def collect() -> dict:
-    parts = [json.loads(p.read_text()) for p in sorted(PARTS.glob("*.json"))]
+def parts_dir(tag: str) -> Path:
+    return RESULTS / f"qnn_fmnist{tag}"
+
+
+def collect(tag: str = "") -> dict:
+    parts = [json.loads(p.read_text()) for p in sorted(parts_dir(tag).glob("*.json"))]
     settings = sorted({(p["pool"], p["bits"]) for p in parts})
     rows = []
     for pool, bits in settings:
@@ -137,22 +144,27 @@ def main() -> None:
     parser.add_argument("--route", default="batched")
     parser.add_argument("--num-reads", type=int, default=4)
     parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument("--greedy-scale", type=float, default=1.0, help="multiplies the greedy starts")
+    parser.add_argument("--tag", default="", help="suffix of the parts folder and the result files")
     parser.add_argument("--collect", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(1)
-    PARTS.mkdir(parents=True, exist_ok=True)
+    parts_dir(args.tag).mkdir(parents=True, exist_ok=True)
     if not args.collect:
         data = load_dataset("fashion-mnist", args.data_root)
         for seed in map(int, args.seeds.split(",")):
             for pool in map(int, args.pools.split(",")):
                 for bits in map(int, args.bits.split(",")):
                     run_part(data, args, pool, bits, seed)
-    out = collect()
-    (RESULTS / "qnn_fmnist.json").write_text(json.dumps(out, indent=1, default=float))
+    out = collect(args.tag)
+    out["settings"] = {k: v for k, v in vars(args).items() if k not in ("collect", "data_root")}
+    out["greedy_reads"] = GREEDY_READS
+    (RESULTS / f"qnn_fmnist{args.tag}.json").write_text(json.dumps(out, indent=1, default=float))
     text = table(out["rows"], COLUMNS)
-    (RESULTS / "qnn_fmnist.txt").write_text(text + "\n")
+    (RESULTS / f"qnn_fmnist{args.tag}.txt").write_text(text + "\n")
     print(text)
-    plot(out["rows"], RESULTS / "qnn_fmnist.png")
+    plot(out["rows"], RESULTS / f"qnn_fmnist{args.tag}.png")
 
 
 if __name__ == "__main__":
