@@ -17,6 +17,9 @@ the 4x4 digits run took 205 s for 52% (benchmarks/qnn_digits.py).
     # checks at the edge of the main run's budgets: greedy with 3x the starts, STE with 2x the epochs
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/qnn_fmnist.py --pools 7 --bits 1 --methods greedy,ste \
         --greedy-scale 3 --epochs 12 --tag _budget
+    # three times the rounds for the fit methods
+    OMP_NUM_THREADS=1 nice -n 10 python benchmarks/qnn_fmnist.py --pools 7 --bits 1 --methods targets,rounding,greedy \
+        --iterations 18 --tag _rounds
 
 Writes benchmarks/results/qnn_fmnist<tag>/<pool>-<bits>-<seed>.json per part and
 benchmarks/results/qnn_fmnist<tag>.{json,txt,png}.
