@@ -127,7 +127,7 @@ def plot(rows, path) -> Path:
         ax.bar(xs, [100 * r["accuracy"] for r in got if r], width, yerr=[100 * r["accuracy_std"] for r in got if r],
                label=method, color=style["color"], capsize=2)
     ax.set_xticks(range(len(settings)), settings)
-    ax.set(ylabel="test accuracy (%), mean and std over seeds", ylim=(40, 90),
+    ax.set(ylabel="test accuracy (%), mean and std over seeds", ylim=(20, 90),
            title="Fashion-MNIST, features -> 32 -> 10, 10k test images")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8, ncol=len(METHODS))
