@@ -55,8 +55,10 @@ class QNNConfig(Config):
         batch: samples per training round (a mini-batch; default 256 for the fit methods, 32 for
             ``qcgd``/``penalty``).
         scenario: samples per progressive-hedging subproblem (0: the whole batch as one problem).
-        iterations: training rounds (each solves the output block, then the hidden block).
-        inner: oracle calls per block and round (conditional-gradient or hedging iterations).
+        iterations: training rounds (fit methods: the hidden layer, then the output layer;
+            ``qcgd``/``penalty``: the output block, then the hidden block).
+        inner: ``qcgd``/``penalty``: oracle calls per block and round (conditional-gradient or
+            hedging iterations).
         method: ``targets`` (per round: pre-activation targets, then each neuron's fit QUBO
             solved by the oracle, accepted by the true loss; :mod:`annealq.qnn.targets`); its
             ablations through the same rounds and acceptance: ``random`` (random proposals),
@@ -69,8 +71,8 @@ class QNNConfig(Config):
         pool: inputs are average-pooled to ``pool x pool`` images (0: kept as they are).
         input_levels: inputs are rounded to the integers ``0 .. input_levels - 1``.
         eval_samples: training samples on which a round's accepted weights must lower the loss.
-        init: the starting network: ``random`` signs, or the signs of the ``float`` network
-            trained on the same data (QCBO training then fine-tunes it; STE starts from it too).
+        init: the starting network: ``random`` codes, or the ``float`` network trained on the
+            same data rounded to the levels (training then fine-tunes it).
         seed: the initial weights and the mini-batch order.
         solver: where the oracle's problems go (route, budget, seed).
     """
