@@ -44,7 +44,8 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def config(args, route: str) -> QNNConfig:
-    return QNNConfig(hidden=args.hidden, pieces=args.pieces, batch=args.batch, scenario=args.scenario,
+    return QNNConfig(method="qcgd", loss="squared", hidden=args.hidden, pieces=args.pieces, batch=args.batch,
+                     scenario=args.scenario,
                      iterations=args.iterations, inner=args.inner, pool=4, input_levels=3, seed=args.seed, init=args.init,
                      solver=SolverConfig(route=route, num_reads=args.num_reads, num_sweeps=args.num_sweeps,
                                          seed=args.seed))
@@ -75,7 +76,7 @@ def run_part(args) -> None:
     def progress(r):
         print(f"  {args.part} {route} round {r['iteration']}: calls {r['oracle_calls']} objective "
               f"{r['objective']:.4f} train loss {r['train_loss']:.4f} acc {100 * r['accuracy']:.2f}% flips "
-              f"{r['flips']} vars {r['variables']} cons {r['constraints']} largest {r['largest_problem']} "
+              f"{r.get('flips')} vars {r.get('variables')} cons {r.get('constraints')} largest {r.get('largest_problem')} "
               f"{r['seconds']:.0f}s", flush=True)
 
     methods = ("ste", "ptq", "float") if args.part == "baselines" else (args.part,)
@@ -134,7 +135,7 @@ def collect() -> None:
     for name, pts in curves.items():
         per = np.diff([0.0] + [p["seconds"] for p in pts])
         p = pts[-1]
-        lines.append(f"| {name} | {len(pts)} | {p['variables']} | {p['constraints']} | {p['largest_problem']} | "
+        lines.append(f"| {name} | {len(pts)} | {p.get('variables', '-')} | {p.get('constraints', '-')} | {p.get('largest_problem', '-')} | "
                      f"{per.mean():.1f} |")
     (RESULTS / "qnn_digits.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
@@ -143,7 +144,8 @@ def collect() -> None:
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--part", choices=["baselines", "qcgd", "penalty"], default="baselines")
+    parser.add_argument("--part", choices=["baselines", "qcgd", "penalty", "targets", "random", "rounding", "greedy"],
+                        default="baselines")
     parser.add_argument("--route", default="sa")
     parser.add_argument("--hidden", type=int, default=16)
     parser.add_argument("--pieces", type=int, default=4)

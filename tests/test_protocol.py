@@ -143,7 +143,7 @@ def prune_run(solver, journal):
 
 
 def qnn_run(solver, journal):
-    annealq.qnn.train(toy_dataset(), QNNConfig(hidden=2, batch=4, iterations=1, inner=1, pool=0, solver=solver),
+    annealq.qnn.train(toy_dataset(), QNNConfig(hidden=2, bits=2, batch=8, iterations=1, pool=0, solver=solver),
                       journal=journal)
 
 

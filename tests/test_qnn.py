@@ -14,7 +14,7 @@ from annealq.formulations.qnn import hidden_block, output_block, size_formula
 from annealq.formulations.splines import (LOSSES, activation_peak, activation_spline, fip_interval, loss_spline,
                                           spline_forward, spline_loss_value)
 from annealq.qnn import QNNConfig, conditional_gradient, penalty_solve, progressive_hedging, toy_dataset, train
-from annealq.qnn.network import BinaryMLP
+from annealq.qnn.network import QuantizedMLP
 from annealq.qnn.report import compare
 from annealq.records import Journal
 from annealq.samplers import SolverConfig
@@ -186,8 +186,12 @@ def test_every_trained_network_satisfies_its_constraints():
 
 
 def test_an_interrupted_run_resumes_bit_identical(tmp_path):
-    data, cfg = toy_dataset(), QNNConfig(hidden=2, batch=4, iterations=3, inner=2, pool=0, route="sa")
+    for cfg in (QNNConfig(hidden=2, batch=4, iterations=3, inner=2, pool=0, method="qcgd", route="sa"),
+                QNNConfig(hidden=3, batch=8, iterations=3, pool=0, bits="1,2", route="sa")):
+        resume_matches(tmp_path / cfg.method, toy_dataset(), cfg)
 
+
+def resume_matches(tmp_path, data, cfg):
     def strip(history):
         return [{k: v for k, v in r.items() if k != "seconds"} for r in history]
 
@@ -216,10 +220,12 @@ def test_an_interrupted_run_resumes_bit_identical(tmp_path):
 def test_bad_input_is_named():
     with pytest.raises(ValueError, match="pieces must be an integer >= 1"):
         QNNConfig(pieces=0)
-    with pytest.raises(ValueError, match="bits=0 is not supported: use an integer from 1"):
+    with pytest.raises(ValueError, match="bits=0 is not supported: use 1 .binary., 2 .2-bit., ternary"):
         QNNConfig(bits=0)
-    with pytest.raises(ValueError, match="bits=2 is not supported"):
-        QNNConfig(bits=2)
+    with pytest.raises(ValueError, match="method qcgd builds binary weights only, got bits=2"):
+        QNNConfig(bits=2, method="qcgd")
+    with pytest.raises(ValueError, match="loss 'cross_entropy' has no spline"):
+        QNNConfig(method="penalty", loss="cross_entropy")
     with pytest.raises(ValueError, match="activation 'sigmoid' has no spline"):
         QNNConfig(activation="sigmoid")
     with pytest.raises(ValueError, match="loss 'hinge' has no spline"):
@@ -232,7 +238,7 @@ def test_bad_input_is_named():
         hidden_block(X_TINY, np.array([0, 5]), W_OUT_TINY, hidden=1)
     data = toy_dataset()
     with pytest.raises(ValueError, match=r"init has weights .* need \(2, 4\) and \(2, 2\)"):
-        train(data, QNNConfig(hidden=2, pool=0), init=BinaryMLP(np.zeros((2, 5), np.int8), np.zeros((2, 2), np.int8),
+        train(data, QNNConfig(hidden=2, pool=0), init=QuantizedMLP(np.zeros((2, 5), np.int8), np.zeros((2, 2), np.int8),
                                                                 1.0, 1.0))
     with pytest.raises(ValueError, match="pool=3 must divide"):
         train(data, QNNConfig(hidden=2, pool=3))
@@ -242,14 +248,16 @@ def test_bad_input_is_named():
 
 
 def test_every_method_in_one_harness(tmp_path):
-    cfg = QNNConfig(hidden=2, batch=4, iterations=1, inner=1, pool=0, route="sa")
-    out = compare(toy_dataset(), cfg, epochs=20)
+    cfg = QNNConfig(hidden=2, batch=8, iterations=1, inner=1, pool=0, route="sa")
+    out = compare(toy_dataset(), cfg, epochs=4)
     rows = {r["method"]: r for r in out["rows"]}
-    assert list(rows) == ["qcgd", "penalty", "ste", "ptq", "float"]
+    assert list(rows) == ["targets", "random", "rounding", "greedy", "qcgd", "penalty", "ste", "ptq", "float"]
     for r in rows.values():
         assert {"method", "bits", "accuracy", "train_loss", "violations", "oracle_calls", "seconds"} <= set(r)
     assert rows["float"]["bits"] == 32 and rows["ptq"]["bits"] == 1 and rows["qcgd"]["violations"] == 0
-    assert set(out["curves"]) == {"qcgd", "penalty"}
+    assert rows["qcgd"]["trained_loss"] == "squared" and 0 <= rows["qcgd"]["raw_feasible"] <= 1
+    assert rows["targets"]["hidden_oracle_share"] in (0.0, 1.0) and rows["random"]["hidden_oracle_share"] == 0.0
+    assert set(out["curves"]) == {"targets", "random", "rounding", "greedy", "qcgd", "penalty"}
 
 
 def test_cli_writes_the_report(tmp_path):
@@ -260,7 +268,7 @@ def test_cli_writes_the_report(tmp_path):
     data = toy_dataset(36)
     with mock.patch("annealq.data.load_dataset", return_value=data):
         result = CliRunner().invoke(main, ["train-qnn", "--hidden", "2", "--pool", "0", "--iterations", "1",
-                                           "--batch", "4", "--inner", "1", "--methods", "qcgd,float", "--epochs", "20",
+                                           "--batch", "4", "--inner", "1", "--methods", "qcgd,float", "--epochs", "2",
                                            "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
 

@@ -366,13 +366,3 @@ def size_formula(samples: int, hidden: int, classes: int, pieces: int, width_bit
         variables += samples * classes * loss_pieces
         constraints += samples * classes * 3
     return {"weight_bits": hidden * features, "variables": variables, "constraints": constraints}
-
-
-def bits_per_weight(num_weights: int, num_layers: int, scale_bits: int = 32) -> float:
-    """Stored bits per weight: one bit per binary weight plus one ``scale_bits`` scale per layer
-    (the way "1.1-bit" counts the scales' overhead).
-
-    >>> round(bits_per_weight(16 * 16 + 10 * 16, 2), 3)
-    1.154
-    """
-    return 1.0 + num_layers * scale_bits / num_weights

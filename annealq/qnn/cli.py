@@ -1,4 +1,4 @@
-"""``annealq train-qnn``: a binary-weight MLP trained as constrained binary problems, with baselines,
+"""``annealq train-qnn``: a quantized MLP trained with a QUBO oracle, its ablations and baselines,
 through the shared harness."""
 from __future__ import annotations
 
@@ -7,24 +7,34 @@ import click
 from annealq.harness.options import dataset_options, names, new_run_dir, run_options, settings, solver_config
 
 AXES = ("methods",)
-ORACLE_METHODS = ("qcgd", "penalty")
+ORACLE_METHODS = ("targets", "qcgd", "penalty")  # the methods whose QUBOs go to --route
 
 
 @click.command("train-qnn")
 @dataset_options
-@click.option("--bits", type=click.IntRange(min=1), default=1, show_default=True,
-              help="weight bits (1: binary {-s, +s}, one scale per layer)")
+@click.option("--bits", default="1", show_default=True,
+              help="weight levels: 1 (binary {-s,+s}), 2 ({-1,-1/3,1/3,1}s), ternary ({-s,0,+s}), or one per "
+                   "layer such as 1,2; one scale per layer")
 @click.option("--hidden", type=click.IntRange(min=1), default=16, show_default=True, help="hidden units")
 @click.option("--pieces", type=click.IntRange(min=1), default=4, show_default=True,
               help="linear pieces of the activation spline")
 @click.option("--loss-pieces", type=click.IntRange(min=1), default=4, show_default=True,
               help="linear pieces of a spline loss")
 @click.option("--activation", default="relu", show_default=True, help="relu, tanh")
-@click.option("--loss", default="squared", show_default=True, help="squared, squared_hinge, logistic")
-@click.option("--methods", default="qcgd,penalty,ste,ptq,float", show_default=True,
-              help="comma-separated: qcgd, penalty, ste, ptq, float")
+@click.option("--loss", default=None,
+              help="cross_entropy (default of the fit methods), squared (default of qcgd/penalty), squared_hinge, "
+                   "logistic")
+@click.option("--methods", default="targets,random,rounding,greedy,ste,ptq,float", show_default=True,
+              help="comma-separated: targets, random, rounding, greedy, qcgd, penalty, ste, ptq, float")
 @click.option("--iterations", type=click.IntRange(min=1), default=10, show_default=True, help="training rounds")
-@click.option("--batch", type=click.IntRange(min=1), default=32, show_default=True, help="samples per round")
+@click.option("--batch", type=click.IntRange(min=1), default=None,
+              help="samples per round (default 256 for the fit methods, 32 for qcgd/penalty)")
+@click.option("--step", type=click.FloatRange(min=0, min_open=True), default=1.0, show_default=True,
+              help="target step of the fit methods, relative to the layer's RMS pre-activation")
+@click.option("--eval-samples", type=click.IntRange(min=1), default=512, show_default=True,
+              help="training samples the acceptance step measures the loss on")
+@click.option("--greedy-reads", type=click.IntRange(min=1), default=64, show_default=True,
+              help="starts per neuron of the greedy ablation's descent")
 @click.option("--scenario", type=click.IntRange(min=0), default=1, show_default=True,
               help="samples per hedging subproblem (0: the whole batch)")
 @click.option("--inner", type=click.IntRange(min=1), default=3, show_default=True,
@@ -33,8 +43,8 @@ ORACLE_METHODS = ("qcgd", "penalty")
               help="average-pool images to pool x pool (0: keep)")
 @click.option("--input-levels", type=click.IntRange(min=2), default=3, show_default=True,
               help="integer input levels")
-@click.option("--epochs", type=click.IntRange(min=1), default=1000, show_default=True,
-              help="training epochs of the STE and float baselines")
+@click.option("--epochs", type=click.IntRange(min=1), default=30, show_default=True,
+              help="most mini-batch epochs of the STE grid and the float baseline")
 @run_options(default_route="sa", reads_help="oracle reads per call")
 def train_qnn_command(**params):
     """Train with each method; print the table, write report.json, the figure and the journal.
@@ -48,7 +58,7 @@ def train_qnn_command(**params):
     methods = names(params["methods"], "--methods")
     solver = solver_config(params)
     fields = ("hidden", "bits", "pieces", "loss_pieces", "activation", "loss", "batch", "scenario", "iterations",
-              "inner", "pool", "input_levels", "seed")
+              "inner", "pool", "input_levels", "step", "eval_samples", "greedy_reads", "seed")
     config = QNNConfig(**{k: params[k] for k in fields}, solver=solver)
     from annealq.qnn.report import METHODS
 
@@ -101,7 +111,8 @@ def _price(data, config, methods, params):
 
     def run(priced, journal):
         for m in methods:
-            train(data, replace(config, method=m, solver=priced), journal=journal)
+            changes = {} if m == "targets" else {"loss": "squared" if config.loss == "cross_entropy" else config.loss}
+            train(data, replace(config, method=m, solver=priced, **changes), journal=journal)
 
     tables = price(run, config.solver, profiles_for(config.solver.route, params["profile"]), ("method",))
     click.echo(format_prices(tables, config.solver.num_reads or 100))

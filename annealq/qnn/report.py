@@ -1,17 +1,21 @@
-"""Every method in one harness (same inputs, architecture, bits and scales): rows, table, plot.
+"""Every method in one harness (same inputs, architecture, levels and scales): rows, table, plot.
 
-Methods: ``qcgd`` and ``penalty`` (:func:`annealq.qnn.train`), ``ste``, ``ptq`` and ``float``
-(:mod:`annealq.qnn.baselines`).  A row holds ``method, bits, bits_per_weight, accuracy,
-train_loss, violations, oracle_calls, seconds`` (and ``route`` for the QCBO methods); a curve
-holds one point per training round (oracle calls, objective, accuracy).
+Methods: ``targets``, its ablations ``random``, ``rounding``, ``greedy``, and ``qcgd``,
+``penalty`` (:func:`annealq.qnn.train`); ``ste`` (tuned), ``ptq`` and ``float``
+(:mod:`annealq.qnn.baselines`).  A row holds ``method, route, bits, bits_per_weight, accuracy,
+train_loss`` (the config's loss on the whole training set, whatever a method trained on),
+``oracle_calls, seconds``, ``hidden_oracle_share`` (accepted hidden-layer weight changes that
+came from the oracle's answer), ``accepted`` (weight changes kept), and for ``qcgd``/``penalty``
+``raw_feasible`` (share of oracle answers feasible as returned) and ``raw_residual`` (mean
+``|A x - b|`` of the answers as returned); a curve holds one point per training round.
 
 Example:
     >>> from annealq.qnn.toy import toy_dataset
     >>> from annealq.qnn.config import QNNConfig
-    >>> out = compare(toy_dataset(), QNNConfig(hidden=2, batch=4, iterations=1, inner=1, pool=0, route="steepest"),
-    ...               methods=("qcgd", "ste", "float"), epochs=20)
+    >>> out = compare(toy_dataset(), QNNConfig(hidden=2, batch=8, iterations=1, pool=0, route="exact"),
+    ...               methods=("targets", "random", "float"), epochs=2)
     >>> [(r["method"], r["bits"], r["violations"]) for r in out["rows"]]
-    [('qcgd', 1, 0), ('ste', 1, 0), ('float', 32, 0)]
+    [('targets', 1, 0), ('random', 1, 0), ('float', 32, 0)]
 """
 from __future__ import annotations
 
@@ -22,68 +26,96 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from annealq.formulations.qnn import bits_per_weight
-from annealq.qnn.baselines import float_network, ptq_network, ste_network, torch_accuracy, torch_loss
-from annealq.qnn.config import QNNConfig
+from annealq.formulations.splines import LOSSES
+from annealq.qnn.baselines import float_network, ptq_network, torch_accuracy, torch_loss, tuned_ste
+from annealq.qnn.config import FIT_METHODS, QCBO_METHODS, QNNConfig
 from annealq.qnn.network import layer_scales
 from annealq.qnn.training import prepare, train
 from annealq.report.figures import save_figure, series_style
 from annealq.report.tables import table as format_rows
 
-METHODS = ("qcgd", "penalty", "ste", "ptq", "float")
+METHODS = FIT_METHODS + QCBO_METHODS + ("ste", "ptq", "float")
+#: calibration samples of the PTQ baseline
+PTQ_SAMPLES = 2048
 
 
-def qcbo_row(result, x_tr, y_tr) -> dict:
-    net, cfg = result.network, result.config
-    return {"method": cfg.method, "route": cfg.solver.route, "bits": cfg.bits,
-            "bits_per_weight": bits_per_weight(net.num_weights, 2), "accuracy": result.history[-1]["accuracy"],
-            "train_loss": net.loss(x_tr, y_tr, cfg.loss),
-            "violations": int(sum(r["violations"] for r in result.history)),
-            "infeasible_rounds": int(sum(bool(r.get("infeasible")) for r in result.history)),
-            "oracle_calls": result.oracle_calls, "seconds": result.history[-1]["seconds"]}
+def trained_row(result, x_tr, y_tr, loss: str) -> dict:
+    """The row of a :func:`annealq.qnn.train` result (module docstring)."""
+    net, cfg, hist = result.network, result.config, result.history
+    row = {"method": cfg.method, "route": "steepest" if cfg.method == "greedy" else
+           (None if cfg.method in ("random", "rounding") else cfg.solver.route),
+           "bits": cfg.bits, "bits_per_weight": net.bits_per_weight(), "accuracy": hist[-1]["accuracy"],
+           "train_loss": net.loss(x_tr, y_tr, loss), "oracle_calls": result.oracle_calls,
+           "seconds": hist[-1]["seconds"], "violations": int(sum(r["violations"] for r in hist))}
+    if cfg.method in FIT_METHODS:
+        hidden = sum(r["hidden_changes"] for r in hist)
+        row.update({"accepted": int(hidden + sum(r["output_changes"] for r in hist)), "hidden_changes": int(hidden),
+                    "hidden_oracle_share": sum(r["hidden_changes_oracle"] for r in hist) / hidden if hidden else 0.0})
+    else:
+        check = result.check()
+        row.update({"raw_feasible": 1 - check["raw_infeasible"] / max(check["oracle_answers"], 1),
+                    "raw_residual": float(np.mean([a["residual"] for r in hist for a in r["raw_answers"]
+                                                   if a["residual"] is not None] or [0.0])),
+                    "infeasible_rounds": int(sum(bool(r.get("infeasible")) for r in hist)),
+                    "trained_loss": cfg.loss, "accepted": int(sum(r["flips"] for r in hist))})
+    return row
 
 
 def curve(result) -> list[dict]:
-    return [{k: r[k] for k in ("iteration", "oracle_calls", "objective", "train_loss", "accuracy", "variables",
-                               "constraints", "largest_problem", "seconds")} for r in result.history]
+    keys = ("iteration", "oracle_calls", "objective", "train_loss", "accuracy", "seconds", "hidden_changes",
+            "output_changes", "variables", "constraints", "largest_problem")
+    points = [{k: r[k] for k in keys if k in r} for r in result.history]
+    for p, r in zip(points, result.history):
+        if "raw_answers" in r:
+            p["raw_feasible"] = float(np.mean([a["feasible"] for a in r["raw_answers"]] or [0.0]))
+    return points
 
 
 def compare(data, config: QNNConfig, *, methods=METHODS, sampler=None, journal=None, progress=None,
-            epochs: int = 1000) -> dict:
-    """``{"rows": [...], "curves": {method: [...]}}`` for ``methods`` (module docstring)."""
+            epochs: int = 30) -> dict:
+    """``{"rows": [...], "curves": {method: [...]}}`` for ``methods`` (module docstring).
+
+    ``qcgd``/``penalty`` train on ``squared`` when ``config.loss`` has no spline (their rows
+    say so in ``trained_loss``); ``epochs``: the STE grid's and the float network's epochs."""
     unknown = set(methods) - set(METHODS)
     if unknown:
         raise ValueError(f"unknown methods {sorted(unknown)}: use some of {METHODS}")
     x_tr, y_tr, x_te, y_te = prepare(data, config)
-    classes, levels = int(data.num_classes), config.input_levels
-    s1, s2 = layer_scales(x_tr, config.hidden, config.activation, levels, config.seed)
+    classes, levels, names = int(data.num_classes), config.input_levels, config.weight_levels
+    scales = layer_scales(x_tr, config.hidden, config.activation, levels, config.seed, names)
     common = dict(classes=classes, hidden=config.hidden, activation=config.activation, loss=config.loss, levels=levels,
                   epochs=epochs, seed=config.seed)
-    rows, curves, float_model = [], {}, None
+    rows, curves, float_model, float_seconds = [], {}, None, 0.0
     for method in methods:
         start = time.perf_counter()
-        if method in ("qcgd", "penalty"):
-            result = train(data, replace(config, method=method), sampler=sampler, journal=journal, progress=progress)
-            rows.append(qcbo_row(result, x_tr, y_tr))
+        if method in FIT_METHODS + QCBO_METHODS:
+            changes = {"method": method}
+            if method in QCBO_METHODS:
+                changes.update(loss=config.loss if config.loss in LOSSES else "squared")
+            result = train(data, replace(config, **changes), sampler=sampler, journal=journal, progress=progress)
+            rows.append(trained_row(result, x_tr, y_tr, config.loss))
             curves[method] = curve(result)
             continue
+        row = {"method": method, "route": None, "violations": 0, "oracle_calls": 0}
         if method == "ste":
-            if config.init == "float":
-                float_model = float_model or float_network(x_tr, y_tr, **common)
-            net = ste_network(x_tr, y_tr, s1=s1, s2=s2, start=float_model if config.init == "float" else None,
-                              **common)
-            acc, loss, bits, bpw = net.accuracy(x_te, y_te), net.loss(x_tr, y_tr, config.loss), 1, \
-                bits_per_weight(net.num_weights, 2)
+            net, tuning = tuned_ste(x_tr, y_tr, scales=scales, weight_levels=names, **common)
+            row.update(bits=config.bits, bits_per_weight=net.bits_per_weight(), accuracy=net.accuracy(x_te, y_te),
+                       train_loss=net.loss(x_tr, y_tr, config.loss), ste_lr=tuning["lr"], ste_epochs=tuning["epochs"])
         else:
-            float_model = float_model or float_network(x_tr, y_tr, **common)
+            if float_model is None:
+                float_model = float_network(x_tr, y_tr, **common)
+                float_seconds = time.perf_counter() - start  # the float row's time, also when PTQ trained it
+                start = time.perf_counter()
             model, bits, bpw = float_model, 32, 32.0
             if method == "ptq":
-                model, bits = ptq_network(float_model, x_tr, levels, seed=config.seed), 1
+                bits = 1 if names == ("binary", "binary") else 2  # annealq.quantize's grids: 1 or 2 bits
+                model = ptq_network(float_model, x_tr[:PTQ_SAMPLES], levels, bits=bits, seed=config.seed)
                 n = sum(m.weight.numel() for m in model if hasattr(m, "weight"))
-                bpw = 1.0 + 32.0 * sum(m.weight.shape[0] for m in model if hasattr(m, "weight")) / n
-            acc, loss = torch_accuracy(model, x_te, y_te, levels), torch_loss(model, x_tr, y_tr, config.loss, levels)
-        rows.append({"method": method, "route": None, "bits": bits, "bits_per_weight": bpw, "accuracy": acc,
-                     "train_loss": loss, "violations": 0, "oracle_calls": 0, "seconds": time.perf_counter() - start})
+                bpw = bits + 32.0 * sum(m.weight.shape[0] for m in model if hasattr(m, "weight")) / n
+            row.update(bits=bits, bits_per_weight=bpw, accuracy=torch_accuracy(model, x_te, y_te, levels),
+                       train_loss=torch_loss(model, x_tr, y_tr, config.loss, levels))
+        row["seconds"] = time.perf_counter() - start + (float_seconds if method == "float" else 0.0)
+        rows.append(row)
     return {"rows": rows, "curves": curves}
 
 
@@ -121,13 +153,14 @@ def plot_qnn(rows: list[dict], curves: dict, path, title: str = "") -> Path:
 
 
 def summary(rows: list[dict]) -> dict:
-    """The research targets: QCBO (qcgd) accuracy against STE and PTQ, and its violations."""
+    """The research targets: the annealer method (``targets``) against STE, PTQ and its ablations,
+    and the share of its accepted hidden-layer changes that came from the oracle."""
     by = {r["method"]: r for r in rows if r.get("method")}
     out = {}
-    if "qcgd" in by:
-        q = by["qcgd"]
-        out["qcgd_violations"] = q["violations"]
-        for base in ("ste", "ptq"):
+    if "targets" in by:
+        q = by["targets"]
+        out["targets_hidden_oracle_share"] = q["hidden_oracle_share"]
+        for base in ("ste", "ptq", "random", "rounding", "greedy", "qcgd"):
             if base in by:
-                out[f"qcgd_minus_{base}"] = float(np.round(q["accuracy"] - by[base]["accuracy"], 6))
+                out[f"targets_minus_{base}"] = float(np.round(q["accuracy"] - by[base]["accuracy"], 6))
     return out

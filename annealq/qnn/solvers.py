@@ -179,6 +179,14 @@ def oracle(quad, linear, sampler, config: SolverConfig, warm, row_id: int, journ
     return answer.state.astype(np.int8)
 
 
+def raw_answer(problem: QCBO, form: EqualityForm, atom) -> dict:
+    """An oracle answer as returned: ``raw_violation`` (summed constraint violations of its QCBO
+    part) and ``raw_residual`` (``|A x - b|`` of the whole answer, slacks included)."""
+    raw = np.asarray(atom[: problem.num_variables])
+    return {"raw_violation": float(sum(problem.violations(raw).values())),
+            "raw_residual": float(np.linalg.norm(form.residual(atom)))}
+
+
 def conditional_gradient(problem: QCBO, sampler="sa", *, iterations: int = 10, config: SolverConfig | None = None,
                          start_weights=None, journal: Callable[[int], object] | None = None,
                          row_id: int = 0, on_iteration: Callable[[dict], None] | None = None,
@@ -211,7 +219,7 @@ def conditional_gradient(problem: QCBO, sampler="sa", *, iterations: int = 10, c
                 best, best_energy = cand.astype(np.int8), e
         loop.current = loop.form.extend(best)
         record = {"iteration": t, "energy": best_energy, "feasible_answer": bool(raw_ok),
-                  "residual": float(np.sqrt(loop.q))}
+                  "residual": float(np.sqrt(loop.q)), **raw_answer(problem, loop.form, atom)}
         history.append(record)
         if on_iteration:
             on_iteration(record)
@@ -237,7 +245,8 @@ def penalty_solve(problem: QCBO, sampler="sa", *, config: SolverConfig | None = 
             "answer_feasible": bool(answer.feasible), "answer_violations": {k: v for k, v in answer.violations.items()
                                                                             if v > 1e-9}}
     return checked(problem, best, oracle_calls=1, seconds=time.perf_counter() - start, raw_feasible=int(answer.feasible),
-                   history=[{"iteration": 0, "energy": problem.energy(best), "feasible_answer": bool(answer.feasible)}],
+                   history=[{"iteration": 0, "energy": problem.energy(best), "feasible_answer": bool(answer.feasible),
+                             "raw_violation": float(sum(answer.violations.values())), "raw_residual": None}],
                    info=info)
 
 
@@ -266,13 +275,15 @@ def progressive_hedging(problems: list[QCBO], sampler="sa", *, iterations: int =
     for t in range(iterations):
         rho = 0.1 * 1.5 ** t
         step = journal(t) if journal else None
-        proposals = []
+        proposals, raw = [], []
         for s, loop in enumerate(loops):
             quad, linear = loop.qubo(lam[s] + 0.5 * rho * (1.0 - 2.0 * consensus))
             atom = oracle(quad, linear, sampler, config, loop.current, s, step)
             calls += 1
             loop.step(atom)
             loop.current = atom
+            raw.append({"feasible_answer": problems[s].feasible(atom[: problems[s].num_variables]),
+                        **raw_answer(problems[s], loop.form, atom)})
             own = problems[s]  # the scenario proposes the answer's weights only if they serve it
             better = own.energy(own.complete(atom[:nw])) < own.energy(own.complete(consensus))
             proposals.append(atom[:nw] if better else consensus)
@@ -284,7 +295,8 @@ def progressive_hedging(problems: list[QCBO], sampler="sa", *, iterations: int =
             energy = total(w)
             if energy < best_energy - 1e-12:
                 best, best_energy = np.array(w, dtype=np.int8), energy
-        record = {"iteration": t, "energy": best_energy, "agreement": float(np.mean(np.abs(mean - 0.5) * 2))}
+        record = {"iteration": t, "energy": best_energy, "agreement": float(np.mean(np.abs(mean - 0.5) * 2)),
+                  "raw_answers": raw}
         history.append(record)
         if on_iteration:
             on_iteration(record)

@@ -1,19 +1,25 @@
-"""Training loop: rounds of mini-batch blocks (output layer, then hidden layer), each a QCBO.
+"""The QNN workflow: a quantized ``features -> hidden -> classes`` MLP trained by rounds whose
+weights come from a QUBO oracle.
 
-Round ``t`` takes the next mini-batch, solves the output block (``W2`` on the spline-model
-activations of the current ``W1``), then the hidden block (``W1`` with the new ``W2``) — per
-sample group with progressive hedging when ``scenario > 0`` (method ``qcgd``) — and then takes
-a discrete conditional-gradient step towards the answer (:func:`step_towards`: the changed
-bits by gain, the prefix with the lowest true loss on ``eval_samples`` training samples; the
-current network stays a candidate, so that loss never rises, and a mini-batch optimum does
-not overwrite what earlier batches taught).  Every oracle call is one journal step, ``iter-<t>-<block>-<k>``: a run interrupted and
-started again with the same journal reuses what was solved and ends bit-identical.
+- Methods ``targets`` (the default), ``random``, ``rounding``, ``greedy``:
+  :mod:`annealq.qnn.targets` (per-neuron fit QUBOs on layer targets, accepted by the true loss).
+- Methods ``qcgd`` and ``penalty`` (binary weights): round ``t`` takes the next mini-batch,
+  solves the output block (``W2`` on the spline-model activations of the current ``W1``), then
+  the hidden block (``W1`` with the new ``W2``) as QCBOs (:mod:`annealq.formulations.qnn`) —
+  per sample group with progressive hedging when ``scenario > 0`` (method ``qcgd``) — and takes
+  a discrete conditional-gradient step towards the answer (:func:`step_towards`).  Each oracle
+  answer's raw feasibility, violation and residual are recorded as returned
+  (:meth:`QNNResult.check`).
+
+Every oracle call is one journal step: a run interrupted and started again with the same
+journal reuses what was solved and ends bit-identical.
 
 Example:
     >>> from annealq.qnn.toy import toy_dataset
-    >>> result = train(toy_dataset(), QNNConfig(hidden=2, batch=4, iterations=2, inner=2, pool=0, route="steepest"))
-    >>> result.oracle_calls, result.history[-1]["violations"]
-    (18, 0)
+    >>> result = train(toy_dataset(), QNNConfig(hidden=2, batch=4, iterations=2, inner=2, pool=0, method="qcgd",
+    ...                                         route="steepest"))
+    >>> result.oracle_calls, result.history[-1]["violations"], result.check()["off_levels"]
+    (18, 0, 0)
 """
 from __future__ import annotations
 
@@ -25,9 +31,11 @@ import numpy as np
 
 from annealq.data.checks import check_inputs, check_labels
 from annealq.formulations.qnn import hidden_block, output_block
+from annealq.formulations.qnn_fit import LEVELS
 from annealq.formulations.splines import activation_spline, fip_interval
-from annealq.qnn.config import QNNConfig
-from annealq.qnn.network import BinaryMLP, input_levels, layer_scales
+from annealq.qnn.config import FIT_METHODS, QNNConfig
+from annealq.qnn.network import QuantizedMLP, input_levels, layer_scales
+from annealq.qnn.targets import train_fit
 from annealq.qnn.solvers import Solution, checked, conditional_gradient, penalty_solve, progressive_hedging
 from annealq.report.tables import Column
 from annealq.workflows import register_workflow, run
@@ -37,7 +45,7 @@ from annealq.workflows import register_workflow, run
 class QNNResult:
     """The trained network and one record per round (``history``)."""
 
-    network: BinaryMLP
+    network: QuantizedMLP
     config: QNNConfig
     history: list = field(default_factory=list)
     interval: tuple = (0, 0)
@@ -45,6 +53,22 @@ class QNNResult:
     @property
     def oracle_calls(self) -> int:
         return self.history[-1]["oracle_calls"] if self.history else 0
+
+    def check(self) -> dict:
+        """The returned network against its constraints: ``off_levels`` (weights not on their
+        layer's levels, from the network), and from the oracle's raw answers as recorded in the
+        history (never recomputed from the weights): ``oracle_answers``, ``raw_infeasible``
+        (answers that violated a constraint as returned), ``raw_violation`` (their summed
+        violations) and ``max_raw_residual`` (largest ``|A x - b|`` of an answer in equality form).
+        The fit methods' QUBOs have no constraints: their answers always decode onto the levels."""
+        net = self.network
+        off = sum(int(((c < 0) | (c >= len(LEVELS[n].values))).sum())
+                  for c, n in zip((net.w1, net.w2), net.weight_levels))
+        raw = [a for r in self.history for a in r.get("raw_answers", [])]
+        return {"off_levels": off, "oracle_answers": len(raw),
+                "raw_infeasible": sum(not a["feasible"] for a in raw),
+                "raw_violation": float(sum(a["violation"] for a in raw)),
+                "max_raw_residual": max((a["residual"] for a in raw if a.get("residual") is not None), default=0.0)}
 
 
 def train(data, config: QNNConfig = QNNConfig(), **kwargs) -> QNNResult:
@@ -68,7 +92,7 @@ def prepare(data, config: QNNConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray
     return prep[0], labels[0], prep[1], labels[1]
 
 
-def step_towards(net: BinaryMLP, w1, w2, x_int, y, loss: str) -> tuple[BinaryMLP, float, int]:
+def step_towards(net: QuantizedMLP, w1, w2, x_int, y, loss: str) -> tuple[QuantizedMLP, float, int]:
     """The discrete conditional-gradient step from ``net`` towards the blocks' answer ``(w1, w2)``:
     the changed bits in order of their single-flip gain, and the prefix (0, 1, 2, 4, ... or all
     of them) with the lowest loss on ``(x_int, y)``.  Returns ``(network, loss, bits flipped)``."""
@@ -77,7 +101,7 @@ def step_towards(net: BinaryMLP, w1, w2, x_int, y, loss: str) -> tuple[BinaryMLP
     changed = np.flatnonzero(start != target)
 
     def at(bits):
-        return BinaryMLP(bits[: net.w1.size].reshape(net.w1.shape), bits[net.w1.size:].reshape(net.w2.shape),
+        return QuantizedMLP(bits[: net.w1.size].reshape(net.w1.shape), bits[net.w1.size:].reshape(net.w2.shape),
                          net.s1, net.s2, net.activation, net.levels)
 
     def flipped(idx):
@@ -95,11 +119,14 @@ def step_towards(net: BinaryMLP, w1, w2, x_int, y, loss: str) -> tuple[BinaryMLP
 
 @register_workflow("qnn", "annealq.qnn.train", QNNConfig, row_key=("method", "route", "bits"), columns=(
     Column("method"), Column("route"), Column("bits"), Column("bits_per_weight", "bits/weight", "number"),
-    Column("accuracy", kind="percent"), Column("train_loss", "train loss", "fixed"), Column("violations"),
-    Column("oracle_calls", "oracle calls"), Column("seconds", kind="seconds")))
-def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=None, init: BinaryMLP | None = None,
+    Column("accuracy", kind="percent"), Column("train_loss", "train loss", "fixed"),
+    Column("oracle_calls", "oracle calls"), Column("seconds", kind="seconds"),
+    Column("hidden_oracle_share", "hidden changes from oracle", "percent"),
+    Column("raw_feasible", "raw feasible", "percent"), Column("raw_residual", "raw residual", "number"),
+    Column("violations")))
+def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=None, init: QuantizedMLP | None = None,
               progress: Callable[[dict], None] | None = None) -> QNNResult:
-    """Train a binary-weight MLP on ``data`` (an annealq Dataset) as in the module docstring.
+    """Train a quantized MLP on ``data`` (an annealq Dataset) as in the module docstring.
 
     Args:
         sampler: the oracle (a route name or dimod sampler; default ``config.solver.route``;
@@ -112,9 +139,10 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
     x_tr, y_tr, x_te, y_te = prepare(data, config)
     classes, features = int(data.num_classes), x_tr.shape[1]
     rng = np.random.default_rng(config.seed)
-    s1, s2 = layer_scales(x_tr, config.hidden, config.activation, config.input_levels, config.seed)
-    random_bits = (rng.integers(0, 2, (config.hidden, features)).astype(np.int8),
-                   rng.integers(0, 2, (classes, config.hidden)).astype(np.int8))  # drawn always: one stream
+    names = config.weight_levels
+    s1, s2 = layer_scales(x_tr, config.hidden, config.activation, config.input_levels, config.seed, names)
+    random_codes = (rng.integers(0, len(LEVELS[names[0]].values), (config.hidden, features)).astype(np.int8),
+                    rng.integers(0, len(LEVELS[names[1]].values), (classes, config.hidden)).astype(np.int8))
     if init is not None:
         if init.w1.shape != (config.hidden, features) or init.w2.shape != (classes, config.hidden):
             raise ValueError(f"init has weights {init.w1.shape} and {init.w2.shape}, the data and config need "
@@ -124,14 +152,12 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
         from annealq.qnn.baselines import float_network
 
         model = float_network(x_tr, y_tr, classes=classes, hidden=config.hidden, activation=config.activation,
-                              loss=config.loss, levels=config.input_levels, epochs=1000, seed=config.seed)
-        w1, w2 = (model[i].weight.detach().numpy() >= 0 for i in (0, 2))
-        net = BinaryMLP(w1.astype(np.int8), w2.astype(np.int8), s1, s2, config.activation, config.input_levels)
+                              loss=config.loss, levels=config.input_levels, seed=config.seed)
+        codes = [LEVELS[n].codes_of(w / np.abs(w).max()).astype(np.int8)
+                 for n, w in zip(names, (model[i].weight.detach().numpy() for i in (0, 2)))]
+        net = QuantizedMLP(*codes, s1, s2, config.activation, config.input_levels, names)
     else:
-        net = BinaryMLP(*random_bits, s1, s2, config.activation, config.input_levels)
-    lo, hi = fip_interval(x_tr)
-    interval = (int(lo.min()), int(hi.max()))
-    act = activation_spline(config.activation, *interval, config.pieces, net.unit)
+        net = QuantizedMLP(*random_codes, s1, s2, config.activation, config.input_levels, names)
     sampler = config.solver.route if sampler is None else sampler
     evals = rng.permutation(len(x_tr))[: config.eval_samples]
     order = np.concatenate([rng.permutation(len(x_tr)) for _ in range(-(-config.iterations * config.batch
@@ -139,6 +165,14 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
 
     def step(name):
         return None if journal is None else journal.step("qnn", config, name)
+
+    if config.method in FIT_METHODS:
+        history, net = train_fit(net, config, sampler, (x_tr, y_tr, x_te, y_te, order, evals), step=step,
+                                 progress=progress)
+        return QNNResult(net, config, history)
+    lo, hi = fip_interval(x_tr)
+    interval = (int(lo.min()), int(hi.max()))
+    act = activation_spline(config.activation, *interval, config.pieces, net.unit)
 
     def solve_block(problem, start, tag, t) -> Solution:
         if config.method == "penalty":
@@ -162,15 +196,17 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
         if config.method == "qcgd" and 0 < config.scenario < len(batch):
             groups = [np.arange(k, min(k + config.scenario, len(batch))) for k in range(0, len(batch), config.scenario)]
             problems = [hidden_block(xb[g], yb[g], w2_real, **block) for g in groups]
-            w1_bits, _, _, n = progressive_hedging(problems, sampler, iterations=config.inner, config=config.solver,
+            w1_bits, _, hedging, n = progressive_hedging(problems, sampler, iterations=config.inner, config=config.solver,
                                                    start_weights=net.w1.reshape(-1),
                                                    journal=lambda k: step(f"iter-{t}-hidden-{k}"))
             checks = [checked(p, p.complete(w1_bits), oracle_calls=0, seconds=0.0) for p in problems]
             hidden_calls, raw_ok = n, None
+            hidden_raw = [a for h in hedging for a in h["raw_answers"]]
         else:
             problems = [hidden_block(xb, yb, w2_real, **block)]
             sol = solve_block(problems[0], net.w1.reshape(-1), "hidden", t)
             w1_bits, checks, hidden_calls, raw_ok = sol.weights, [sol], sol.oracle_calls, sol.raw_feasible
+            hidden_raw = sol.history
         calls += sol_out.oracle_calls + hidden_calls
         w1 = np.asarray(w1_bits, np.int8).reshape(config.hidden, features).copy()
         net, train_loss, flips = step_towards(net, w1, w2, x_tr[evals], y_tr[evals], config.loss)
@@ -184,6 +220,10 @@ def train_qnn(data, config: QNNConfig = QNNConfig(), *, sampler=None, journal=No
             "variables": int(out.num_variables + sum(p.num_variables for p in problems)),
             "constraints": int(len(out.constraints) + sum(len(p.constraints) for p in problems)),
             "largest_problem": int(max(p.num_variables for p in problems + [out])),
+            "raw_answers": [{"block": block_name, "feasible": bool(a["feasible_answer"]),
+                             "violation": a["raw_violation"], "residual": a["raw_residual"]}
+                            for block_name, answers in (("output", sol_out.history), ("hidden", hidden_raw))
+                            for a in answers],
             "seconds": time.perf_counter() - start_time,
         }
         if any(not s.feasible for s in solutions):
