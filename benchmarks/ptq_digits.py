@@ -1,7 +1,7 @@
 """Reproduce the post-training quantization tables on digits (MLP and CNN), and the choices behind them.
 
 Prints and saves (benchmarks/results/ptq_digits.json, ptq_digits.png, ptq_digits_cnn.png):
-1. the main tables: rtn, gptq, qubo at bits 8, 4, 3, 2, 1 (256 calibration samples, defaults),
+1. the main tables: rtn, gptq, adaround, qubo at bits 8, 4, 3, 2, 1 (256 calibration samples, defaults),
    on the MLP and on the reference CNN (``annealq.nn.models.pretrained_cnn``);
 2. (``--extras``) the default scale: qubo and gptq with ``mse`` and ``absmax`` scales at bits 4..1;
 3. (``--extras``) solver gap: per layer, the default ``sa`` route's summed energy against a long multi-start
@@ -24,6 +24,7 @@ from annealq.ptq.report import format_table, ptq_rows
 from annealq.ptq.report import plot_ptq
 
 OUT = Path(__file__).parent / "results"
+ORDER = ("float", "rtn", "gptq", "adaround", "qubo")
 
 
 def main():
@@ -31,7 +32,7 @@ def main():
     parser.add_argument("--extras", action="store_true", help="also the scale, solver-gap and calibration studies")
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--bits", default="8,4,3,2,1", help="bit-widths; rows of a partial run replace the saved ones")
-    parser.add_argument("--methods", default="rtn,gptq,qubo")
+    parser.add_argument("--methods", default="rtn,gptq,adaround,qubo")
     args = parser.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
     data = load_dataset("digits")
@@ -50,9 +51,10 @@ def main():
         latest = json.loads(saved.read_text()) if saved.exists() else {}  # another run may have saved a table
         new = {(r["method"], r["bits"]): r for r in rows}
         rows = [new.pop((r["method"], r["bits"]), r) for r in latest.get(key, [])] + list(new.values())
+        rows.sort(key=lambda r: (-r["bits"], ORDER.index(r["method"]) if r["method"] in ORDER else len(ORDER)))
         print(f"\n## PTQ on digits ({name}, 256 calibration samples)\n" + format_table(rows))
         results[key] = rows
-        plot_ptq(rows, OUT / plot)
+        plot_ptq(rows, OUT / plot, f"reference {name.upper()} on digits, route sa")
         saved.write_text(json.dumps({**latest, key: rows}, indent=1, default=float))
     if not args.extras:
         print(f"\nsaved {saved}")
