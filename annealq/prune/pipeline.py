@@ -205,8 +205,10 @@ def finetuned(result: PruneResult, data, epochs: int) -> nn.Module:
         >>> from torch import nn
         >>> from annealq.samplers import SolverConfig
         >>> _ = torch.manual_seed(0)
-        >>> model, data = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)), (torch.randn(64, 4), torch.randint(0, 3, (64,)))
-        >>> result = prune(model, data, PruneConfig(sparsity=0.5, method="fisher-topk", solver=SolverConfig(num_reads=2)))
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+        >>> data = (torch.randn(64, 4), torch.randint(0, 3, (64,)))
+        >>> config = PruneConfig(sparsity=0.5, method="fisher-topk", solver=SolverConfig(num_reads=2))
+        >>> result = prune(model, data, config)
         >>> tuned = finetuned(result, data, 2)
         >>> bool(torch.equal(tuned[0].weight[~result.masks["0"]], result.model[0].weight[~result.masks["0"]]))
         True
