@@ -1,7 +1,8 @@
-"""Prune a denoiser: every criterion (taylor, fisher, l1) under every selector (top-k, greedy with
-re-scoring, QUBO), random, and the QUBO's quadratic-term candidates, at 20/36/50% sparsity, sigma 25,
-3 seeds (the model trained per seed), no fine-tuning; then the refinement (swap, tensor train) at
-40/200/1000 evaluations from fisher-qubo at 36%.  ``--architecture dncnn``: the DnCNN-like
+"""Prune a denoiser: the rows of ``study.BENCHMARK_VARIANTS`` (criteria under selectors, random, the
+second-order QUBO) at 20/36/50% sparsity, sigma 25, 3 seeds (the model trained per seed), without
+fine-tuning and, for ``study.FINETUNED`` and the refined row (``fisher-qubo-refined``, swap, 200
+evaluations, at 36%), fine-tuned ``--finetune`` (20) epochs from the same masks; ``--budgets
+40,200,1000`` adds the refinement sweep.  ``--architecture dncnn``: the DnCNN-like
 ``nn.Sequential``; ``halfunet``: the Half-UNet-like model with BatchNorm, in-place ReLU and additive
 skips (tied channels pruned as groups).  ``--recalibrate-bn``: every method recomputes the BatchNorm
 statistics under its masks (``PruneConfig.recalibrate_bn``), saved with the suffix ``_recalibrated``.
@@ -33,7 +34,7 @@ if __name__ == "__main__":
     parser.add_argument("--sparsities", default="0.2,0.36,0.5")
     parser.add_argument("--budgets", default="", help="refinement budget sweep, e.g. 40,200,1000 ('' for none)")
     parser.add_argument("--finetune", type=int, default=20, help="fine-tuning epochs of the fine-tuned rows (0: none)")
-    parser.add_argument("--refined", default="swap,1000", help="the refined row: refinement,budget ('' for none)")
+    parser.add_argument("--refined", default="swap,200", help="the refined row: refinement,budget ('' for none)")
     parser.add_argument("--route", default="sa")
     parser.add_argument("--recalibrate-bn", action="store_true")
     args = parser.parse_args()

@@ -1,7 +1,8 @@
-"""Prune the digits CNN: every criterion (taylor, fisher, l1) under every selector (top-k, greedy with
-re-scoring, QUBO), random, and the QUBO's quadratic-term candidates, at 20/36/50% sparsity, 3 seeds (the
-model trained per seed), no fine-tuning; then the refinement (swap, tensor train) at 40/200/1000
-evaluations from fisher-qubo at 36%.
+"""Prune the digits CNN: the rows of ``study.BENCHMARK_VARIANTS`` (criteria under selectors, random, the
+second-order QUBO) at 20/36/50% sparsity, 3 seeds (the model trained per seed), without fine-tuning and,
+for ``study.FINETUNED`` and the refined row (``fisher-qubo-refined``, swap, 200 evaluations, at 36%),
+fine-tuned ``--finetune`` (10) epochs from the same masks; ``--budgets 40,200,1000`` adds the
+refinement sweep.
 
 Writes benchmarks/results/prune_digits.{json,txt,png}.  Run:
     OMP_NUM_THREADS=1 nice -n 10 python benchmarks/prune_digits.py [--seeds 0,1,2] [--budgets 40,200,1000]
@@ -28,7 +29,7 @@ if __name__ == "__main__":
     parser.add_argument("--sparsities", default="0.2,0.36,0.5")
     parser.add_argument("--budgets", default="", help="refinement budget sweep, e.g. 40,200,1000 ('' for none)")
     parser.add_argument("--finetune", type=int, default=10, help="fine-tuning epochs of the fine-tuned rows (0: none)")
-    parser.add_argument("--refined", default="swap,1000", help="the refined row: refinement,budget ('' for none)")
+    parser.add_argument("--refined", default="swap,200", help="the refined row: refinement,budget ('' for none)")
     parser.add_argument("--route", default="sa")
     args = parser.parse_args()
     base = PruneConfig(quadratic="redundancy", solver=SolverConfig(route=args.route, num_reads=10))

@@ -1,6 +1,7 @@
-"""Prune a Fashion-MNIST CNN (BatchNorm, in-place ReLU): every criterion under every selector, random, and the
-QUBO's quadratic-term candidates, at 20/36/50% sparsity, 3 seeds, no fine-tuning; then the refinement at
-40 evaluations from fisher-qubo at 36% (the first 2,000 test images; the CPU budget).  Real data: install
+"""Prune a Fashion-MNIST CNN (BatchNorm, in-place ReLU): the rows of ``study.BENCHMARK_VARIANTS`` at
+20/36/50% sparsity, 3 seeds, without fine-tuning and, for ``study.FINETUNED`` and the refined row
+(``fisher-qubo-refined``, swap, 40 evaluations, at 36%), fine-tuned ``--finetune`` (10) epochs from the
+same masks (the first 2,000 test images; the CPU budget).  Real data: install
 with ``apt-get install dataset-fashion-mnist`` (gzipped IDX files; ``--data-root``).
 
 Writes benchmarks/results/prune_fashion.{json,txt,png}.  Run:
