@@ -252,9 +252,8 @@ def comparison(rows: list[dict], sparsities, title: str) -> tuple[dict, str]:
     cols = ["qubo"] + [f"s={s:g}" for s in sparsities]
     text = [format_summary(summary, title),
             "", f"QUBO margin over the best of {', '.join(BASELINES)} (test mean; held-out mean in brackets)",
-            text_table(cols, [[label] + [f"{margin[label].get(s, float('nan')):+.4f} "
-                                         f"({held_out[label].get(s, float('nan')):+.4f})" for s in sparsities]
-                              for label in qubos]),
+            text_table(cols, [[label] + [f"{margin[label][s]:+.4f} ({held_out[label][s]:+.4f})"
+                                         if s in margin[label] else "" for s in sparsities] for label in qubos]),
             "picked on the held-out split: " + ", ".join(f"s={s:g}: {picked[s]} ({margin[picked[s]][s]:+.4f} test)"
                                                           for s in sparsities),
             "", "per seed: QUBO minus that seed's best baseline (mean +- std, seeds won)",
