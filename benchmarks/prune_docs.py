@@ -27,6 +27,12 @@ def unit(report: dict) -> str:
     return " dB" if report["rows"][0]["metric"] == "psnr" else ""
 
 
+def number(report: dict, value: float, sign: bool = True) -> str:
+    """PSNR to 0.01 dB, accuracy to 0.0001."""
+    digits = 2 if report["rows"][0]["metric"] == "psnr" else 4
+    return f"{value:{'+' if sign else ''}.{digits}f}"
+
+
 def settings(report: dict) -> list[tuple[int, dict]]:
     """``[(fine-tuning epochs, comparison)]``: no fine-tuning first (the top level of the report)."""
     return [(0, report)] + sorted((int(e), c) for e, c in report.get("finetuned", {}).items())
@@ -83,14 +89,17 @@ def summary(reports: list[dict]) -> str:
             best = max(r["baselines"], key=lambda b: mean[(b, 0.36)]["mean"])
             pick, refined = c["picked"]["0.36"], refined_label(c)
 
+            def spread(label):
+                s = mean[(label, 0.36)]
+                return f"{number(r, s['mean'], False)}{u} +- {number(r, s['std'], False)}"
+
             def cell(label):
                 if label is None or (label, 0.36) not in mean:
                     return ""
-                s = mean[(label, 0.36)]
-                return f"{s['mean']:.4g}{u} +- {s['std']:.2g} ({c['margins'][label]['0.36']:+.3g})"
+                return f"{spread(label)} ({number(r, c['margins'][label]['0.36'])})"
 
             lines.append(f"| {r['name'].removeprefix('prune_')} | {epochs or 'none'} | "
-                         f"{mean[(best, 0.36)]['mean']:.4g}{u} +- {mean[(best, 0.36)]['std']:.2g} ({best}) | "
+                         f"{spread(best)} ({best}) | "
                          f"{cell('fisher-qubo')} | {cell('fisher-qubo[second-order]')} | "
                          f"{cell(refined)}{f' `{refined}`' if refined else ''} | {cell(pick)} `{pick}` |")
     return "\n".join(lines) + "\n"
@@ -107,8 +116,8 @@ def regimes(reports: list[dict]) -> str:
         for epochs, c in settings(r):
             for label in QUBOS:
                 by = c["paired_margins"].get(label, {})
-                cells = [(lambda p: f"{p['mean']:+.3g}{u} +- {p['std']:.2g}, {p['wins']}/{p['n']}" if p else "")(
-                    by.get(f"{s:g}", by.get(str(s)))) for s in sparsities]
+                cells = [(lambda p: f"{number(r, p['mean'])}{u} +- {number(r, p['std'], False)}, {p['wins']}/{p['n']}"
+                          if p else "")(by.get(f"{s:g}")) for s in sparsities]
                 lines.append(f"| {r['name'].removeprefix('prune_')} | {epochs or 'none'} | `{label}` | "
                              + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
@@ -133,8 +142,8 @@ def tally(reports: list[dict]) -> str:
             if cells:
                 above = sum(d > 0 for ds in cells.values() for d in ds)
                 total = sum(len(ds) for ds in cells.values())
-                diffs = ", ".join(f"{metric} {sum(ds) / len(ds):+.3g}{' dB' if metric == 'psnr' else ''} "
-                                  f"(min {min(ds):+.3g}, max {max(ds):+.3g})" for metric, ds in cells.items())
+                diffs = ", ".join(f"{metric} {sum(ds) / len(ds):+.4f}{' dB' if metric == 'psnr' else ''} "
+                                  f"(min {min(ds):+.4f}, max {max(ds):+.4f})" for metric, ds in cells.items())
                 lines.append(f"- {criterion}, {'fine-tuned' if tuned else 'no fine-tuning'}: `{second}` above "
                              f"`{redundancy}` in {above} of {total} (task, sparsity) cells; mean difference {diffs}.")
     return "\n".join(lines) + "\n"
