@@ -1,6 +1,7 @@
-"""Prune a Fashion-MNIST CNN (BatchNorm, in-place ReLU): every criterion under every selector, random, and the
-QUBO's quadratic-term candidates, at 20/36/50% sparsity, 3 seeds, no fine-tuning; then the refinement at
-40 evaluations from fisher-qubo at 36% (the first 2,000 test images; the CPU budget).  Real data: install
+"""Prune a Fashion-MNIST CNN (BatchNorm, in-place ReLU): the rows of ``study.BENCHMARK_VARIANTS`` at
+20/36/50% sparsity, 3 seeds, without fine-tuning and, for ``study.FINETUNED`` and the refined row
+(``fisher-qubo-refined``, swap, 40 evaluations, at 36%), fine-tuned ``--finetune`` (10) epochs from the
+same masks (the first 2,000 test images; the CPU budget).  Real data: install
 with ``apt-get install dataset-fashion-mnist`` (gzipped IDX files; ``--data-root``).
 
 Writes benchmarks/results/prune_fashion.{json,txt,png}.  Run:
@@ -12,7 +13,7 @@ from pathlib import Path
 import torch
 
 from annealq.prune.config import PruneConfig
-from annealq.prune.study import benchmark
+from annealq.prune.study import benchmark, refined_arg
 from annealq.prune.tasks import fashion_task
 from annealq.samplers import SolverConfig
 
@@ -27,10 +28,13 @@ if __name__ == "__main__":
     parser.add_argument("--data-root", default="/usr/share/datasets/fashion-mnist")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--sparsities", default="0.2,0.36,0.5")
-    parser.add_argument("--budgets", default="40", help="refinement budgets ('' for none)")
+    parser.add_argument("--budgets", default="", help="refinement budget sweep, e.g. 40,200,1000 ('' for none)")
+    parser.add_argument("--finetune", type=int, default=10, help="fine-tuning epochs of the fine-tuned rows (0: none)")
+    parser.add_argument("--refined", default="swap,40", help="the refined row: refinement,budget ('' for none)")
     parser.add_argument("--route", default="sa")
     args = parser.parse_args()
-    base = PruneConfig(solver=SolverConfig(route=args.route, num_reads=10))
+    base = PruneConfig(quadratic="redundancy", solver=SolverConfig(route=args.route, num_reads=10))
     benchmark("prune_fashion", lambda seed: fashion_task(args.data_root, seed=seed), Path(__file__).parent / "results",
               seeds=ints(args.seeds), sparsities=tuple(float(s) for s in args.sparsities.split(",")), base=base,
-              budgets=ints(args.budgets))
+              budgets=ints(args.budgets), finetune_epochs=args.finetune,
+              refined=refined_arg(args.refined))

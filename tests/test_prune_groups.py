@@ -192,7 +192,9 @@ def test_bad_method_settings_get_a_clear_error():
     with pytest.raises(ValueError, match="needs the taylor or fisher criterion"):
         PruneConfig(method="l1-qubo", quadratic="second-order")
     with pytest.raises(ValueError, match="set quadratic='second-order'"):
-        PruneConfig(scope="joint")
+        PruneConfig(method="taylor-qubo", scope="joint")
+    with pytest.raises(ValueError, match="set quadratic='second-order'"):
+        PruneConfig(method="fisher-qubo", scope="joint", quadratic="redundancy")
 
 
 @pytest.mark.parametrize("method", ["swap", "tt"])

@@ -38,9 +38,9 @@ def _importance(text: str) -> dict:
               help="criterion=weight pairs over taylor, fisher, l1")
 @click.option("--redundancy", type=click.FloatRange(min=0), default=0.1, show_default=True,
               help="weight of the QUBO's pair term")
-@click.option("--quadratic", type=click.Choice(["redundancy", "second-order"]), default="redundancy",
-              show_default=True, help="the QUBO's pair term: activation redundancy, or the criterion's second-order "
-                                      "estimate of removing units together")
+@click.option("--quadratic", type=click.Choice(["redundancy", "second-order"]), default=None,
+              help="the QUBO's pair term: activation redundancy, or the criterion's second-order estimate of removing "
+                   "units together  [default: second-order for fisher, redundancy for taylor, l1 and mixes]")
 @click.option("--scope", type=click.Choice(["layer", "global", "joint"]), default="layer", show_default=True,
               help="one QUBO per layer, one over every layer with the summed budget, or one over every layer with "
                    "per-layer budgets and cross-layer terms")

@@ -22,6 +22,9 @@ from annealq.samplers.config import (Config, SolverConfig, check_choice, check_c
 
 #: the QUBO's quadratic term: activation redundancy, or the criterion's own second-order (set) estimate
 QUADRATICS = ("redundancy", "second-order")
+#: the pair term when ``quadratic`` is None, per criterion (any other criterion, or a mix: ``redundancy``);
+#: measured with and without fine-tuning in benchmarks/results/prune_*.json
+DEFAULT_QUADRATIC = {"fisher": "second-order"}
 SCOPES = ("layer", "global", "joint")
 #: chosen on the held-out splits of both tasks (benchmarks/results/prune_selection.json)
 DEFAULT_IMPORTANCE = {"fisher": 1.0}
@@ -42,6 +45,8 @@ class PruneConfig(Config):
             ``redundancy``) or ``second-order``: the criterion's estimate of removing a *set*,
             ``(1 - x)^T F (1 - x)`` with ``F = Z^T Z / N`` for Fisher (per-sample contributions ``Z``),
             ``t t^T`` for Taylor (batch sums ``t``): pairs of units whose effects add or cancel.
+            None (the default): :data:`DEFAULT_QUADRATIC`, ``second-order`` for the Fisher criterion and
+            ``redundancy`` for every other (Taylor, L1, a mix); :attr:`pair_term` is the one in use.
         redundancy: weight of the similarity term; a layer of ``n`` units gets
             ``Q0 = redundancy / (n - 1) * similarity``, so a unit kept with every other fully
             similar unit kept pays about ``2 * redundancy`` times the mean importance.
@@ -68,7 +73,7 @@ class PruneConfig(Config):
     sparsity: float = 0.36
     method: str = "qubo"
     importance: dict = field(default_factory=lambda: dict(DEFAULT_IMPORTANCE))
-    quadratic: str = "redundancy"
+    quadratic: str | None = None
     redundancy: float = 0.1
     similarity: str = "cosine"
     exact_k: str = "capacity"
@@ -89,9 +94,10 @@ class PruneConfig(Config):
         if isinstance(s, bool) or not isinstance(s, (int, float)) or not math.isfinite(s) or not 0 <= s < 1:
             raise ValueError(f"sparsity must be a fraction in [0, 1) of the units to remove, got {s!r}")
         spec = method_spec(self.method)
-        check_choice("quadratic", self.quadratic, QUADRATICS)
+        if self.quadratic is not None:
+            check_choice("quadratic", self.quadratic, QUADRATICS)
         if self.quadratic == "second-order" and spec.selector == "qubo":
-            criterion = spec.criterion or (next(iter(self.importance)) if len(self.importance) == 1 else "a mix")
+            criterion = self.criterion or "a mix"
             if criterion not in ("taylor", "fisher"):
                 raise ValueError(f"quadratic='second-order' needs the taylor or fisher criterion, not {criterion}: "
                                  f"use quadratic='redundancy' or a taylor-/fisher- method")
@@ -103,7 +109,7 @@ class PruneConfig(Config):
         check_choice("exact_k", self.exact_k, PATHS)
         check_count("capacity_steps", self.capacity_steps)
         check_choice("scope", self.scope, SCOPES)
-        if self.scope == "joint" and self.quadratic != "second-order":
+        if self.scope == "joint" and self.pair_term != "second-order":
             raise ValueError("scope='joint' couples layers through the second-order term: set quadratic='second-order'")
         check_count("rounds", self.rounds)
         check_choice("refine", self.refine, REFINEMENTS)
@@ -118,6 +124,24 @@ class PruneConfig(Config):
             raise ValueError("seed must be an integer (the random baseline and the refinement need one)")
         if not isinstance(self.solver, SolverConfig):
             raise ValueError(f"solver must be a SolverConfig, got {type(self.solver).__name__}")
+
+    @property
+    def criterion(self) -> str | None:
+        """The method's criterion, else the single criterion of ``importance`` (None: a mix)."""
+        name = method_spec(self.method).criterion
+        return name or (next(iter(self.importance)) if len(self.importance) == 1 else None)
+
+    @property
+    def pair_term(self) -> str:
+        """The QUBO's pair term in use: ``quadratic``, or when None :data:`DEFAULT_QUADRATIC` of the criterion.
+
+        Example:
+            >>> [PruneConfig(method=m).pair_term for m in ("fisher-qubo", "taylor-qubo", "l1-qubo")]
+            ['second-order', 'redundancy', 'redundancy']
+            >>> PruneConfig(method="taylor-qubo", quadratic="second-order").pair_term
+            'second-order'
+        """
+        return self.quadratic or DEFAULT_QUADRATIC.get(self.criterion, "redundancy")
 
     def __hash__(self):  # the importance dict is not hashable by itself
         return hash(repr(self.to_dict()))

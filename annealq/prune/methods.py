@@ -9,7 +9,7 @@ each selector's name to its function ``selector(ctx, criterion) -> ({layer: bool
 - ``qubo``: the pruning QUBO, exactly ``k`` kept per layer by the configured path
   (:func:`annealq.prune.capacity.keep_exactly`); its linear term is the scores (divided by the
   layer mean), its quadratic term activation redundancy or the criterion's second-order set
-  estimate (``config.quadratic``); ``scope="global"``: one QUBO over all layers keeping the summed
+  estimate (``config.pair_term``); ``scope="global"``: one QUBO over all layers keeping the summed
   budget (at least one unit per layer); ``scope="joint"``: the second-order objective over all
   layers with its cross-layer terms and per-layer budgets, by block coordinate descent (each
   block one QUBO, a block's new answer taken only when the joint objective goes down);
@@ -83,7 +83,7 @@ def _second_order_criterion(criterion: str | None, config: PruneConfig) -> str:
 
 def _qubo_terms(scores: UnitScores, alive: np.ndarray, criterion: str | None, config: PruneConfig):
     """``(linear importance, quadratic block)`` of one layer's QUBO over its ``alive`` units."""
-    if config.quadratic == "second-order":
+    if config.pair_term == "second-order":
         m = scores.second_order(_second_order_criterion(criterion, config))[np.ix_(alive, alive)]
         scale = max(float(np.mean(np.diag(m))), 1e-300)
         m = m / scale  # (1 - x)^T m (1 - x) = const - (2 m 1 - diag m) . x + sum_{i != j} m_ij x_i x_j

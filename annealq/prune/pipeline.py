@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import torch
@@ -32,6 +32,7 @@ from annealq.prune.refine import RefineResult, refine
 from annealq.prune.registry import method_spec
 from annealq.prune.scores import check_outputs, check_pair, default_loss
 from annealq.report.tables import Column
+from annealq.samplers.config import check_count
 from annealq.workflows import register_workflow, run
 
 
@@ -191,6 +192,34 @@ def recalibrate_batchnorm(model: nn.Module, x, batch_size: int = 256) -> int:
     finally:
         model.train(was_training)
     return len(ran)
+
+
+def finetuned(result: PruneResult, data, epochs: int) -> nn.Module:
+    """A copy of ``result.model`` (its masks held) fine-tuned for ``epochs`` epochs on ``data`` with
+    ``result.config``'s learning rate, loss and seed: the same model as :func:`prune` with
+    ``finetune_epochs=epochs``, from the selection already made (rows with and without fine-tuning
+    from one solve).
+
+    Example:
+        >>> import torch
+        >>> from torch import nn
+        >>> from annealq.samplers import SolverConfig
+        >>> _ = torch.manual_seed(0)
+        >>> model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+        >>> data = (torch.randn(64, 4), torch.randint(0, 3, (64,)))
+        >>> config = PruneConfig(sparsity=0.5, method="fisher-topk", solver=SolverConfig(num_reads=2))
+        >>> result = prune(model, data, config)
+        >>> tuned = finetuned(result, data, 2)
+        >>> bool(torch.equal(tuned[0].weight[~result.masks["0"]], result.model[0].weight[~result.masks["0"]]))
+        True
+    """
+    check_count("epochs", epochs, minimum=0)
+    x, y = _data(data)
+    model = copy.deepcopy(result.model)
+    if epochs:
+        with in_float32(model):
+            finetune(model, x, y, replace(result.config, finetune_epochs=epochs))
+    return model
 
 
 def finetune(model: nn.Module, x, y, config: PruneConfig, batch_size: int = 64) -> None:

@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 
 from annealq.prune.config import PruneConfig
-from annealq.prune.pipeline import prune
+from annealq.prune.pipeline import finetuned, prune
 from annealq.prune.registry import SELECTOR_ROWS
 
 #: candidate quadratic terms measured against the default (activation redundancy) QUBO
@@ -42,10 +42,20 @@ def variants(methods=SELECTOR_ROWS, extra=QUBO_VARIANTS) -> list[tuple[str, str,
     return [(m, m, {}) for m in methods] + list(extra)
 
 
+#: what :func:`benchmark` runs by default: every variant but ``l1-greedy`` (a unit's L1 score does not change
+#: when other units are masked, so it is ``l1-topk`` by construction), the 3-round and the joint QUBO (left
+#: out for the CPU budget of the runs with fine-tuned rows; ``variants_=variants()`` runs them)
+BENCHMARK_VARIANTS = tuple(v for v in variants() if v[0] not in (
+    "l1-greedy", "fisher-qubo[second-order,3 rounds]", "fisher-qubo[joint]"))
+
+
 def selector_rows(task_for_seed: Callable[[int], object], seeds, sparsities, base: PruneConfig = PruneConfig(), *,
-                  variants_=None, on_row: Callable[[dict], None] | None = None) -> list[dict]:
+                  variants_=None, finetune_epochs: int = 0, finetune_labels=(),
+                  on_row: Callable[[dict], None] | None = None) -> list[dict]:
     """One row per (seed, sparsity, variant): ``task``, ``label``, ``method``, ``seed``, ``sparsity``, ``metric``,
-    ``value`` (test), ``validation`` (held-out), ``dense``, ``kept``, ``units``, ``seconds``."""
+    ``value`` (test), ``validation`` (held-out), ``dense``, ``kept``, ``units``, ``seconds``, ``finetune_epochs``
+    (0); and for the labels in ``finetune_labels`` a second row, the same masks fine-tuned for
+    ``finetune_epochs`` epochs on the calibration batch (:func:`annealq.prune.pipeline.finetuned`)."""
     rows = []
     for seed in seeds:
         task = task_for_seed(seed)
@@ -55,13 +65,18 @@ def selector_rows(task_for_seed: Callable[[int], object], seeds, sparsities, bas
                 config = replace(base, sparsity=sparsity, method=method, seed=seed,
                                  solver=replace(base.solver, seed=seed), **overrides)
                 result = prune(task.model, task.calibration, config, evaluate=task.validate)
-                row = {"task": task.name, "label": label, "method": method, "overrides": overrides, "seed": seed,
-                       "sparsity": sparsity, "metric": task.metric, "value": task.test(result.model),
-                       "validation": task.validate(result.model), "dense": dense, "kept": result.kept,
-                       "units": sum(layer["units"] for layer in result.layers.values()), "seconds": result.seconds}
-                rows.append(row)
-                if on_row is not None:
-                    on_row(row)
+                models = {0: result.model}
+                if finetune_epochs and label in finetune_labels:
+                    models[finetune_epochs] = finetuned(result, task.calibration, finetune_epochs)
+                for epochs, model in models.items():
+                    row = {"task": task.name, "label": label, "method": method, "overrides": overrides, "seed": seed,
+                           "sparsity": sparsity, "metric": task.metric, "value": task.test(model),
+                           "validation": task.validate(model), "dense": dense, "kept": result.kept,
+                           "units": sum(layer["units"] for layer in result.layers.values()),
+                           "seconds": result.seconds, "finetune_epochs": epochs}
+                    rows.append(row)
+                    if on_row is not None:
+                        on_row(row)
     return rows
 
 
@@ -166,13 +181,31 @@ def refinement_summary(rows: list[dict]) -> list[dict]:
     return out
 
 
+#: the rows fine-tuned by :func:`benchmark`: random, the baselines and the QUBO under both pair terms
+FINETUNED = ("random", *BASELINES, "fisher-qubo", "fisher-qubo[second-order]", "taylor-qubo",
+             "taylor-qubo[second-order]")
+
+
+def refined_variant(refine: str, budget: int, start: str = "fisher-qubo") -> tuple[str, str, dict]:
+    """The variant ``<start>-refined`` with ``refine`` at ``budget`` evaluations, labelled with both.
+
+    Example:
+        >>> refined_variant("swap", 1000)
+        ('fisher-qubo-refined[swap,1000]', 'fisher-qubo-refined', {'refine': 'swap', 'refine_budget': 1000})
+    """
+    return f"{start}-refined[{refine},{budget}]", f"{start}-refined", {"refine": refine, "refine_budget": budget}
+
+
 def benchmark(name: str, task_for_seed: Callable[[int], object], folder, *, seeds=(0, 1, 2),
               sparsities=(0.2, 0.36, 0.5), base: PruneConfig = PruneConfig(), budgets=(40, 200, 1000),
-              budget_sparsity: float = 0.36, variants_=None) -> dict:
+              budget_sparsity: float = 0.36, variants_=None, finetune_epochs: int = 0, finetune_labels=FINETUNED,
+              refined: tuple[str, str, dict] | None = None) -> dict:
     """:func:`selector_rows` and :func:`budget_rows` over ``seeds``, saved as ``<name>.{json,txt,png}``
     in ``folder`` (after the selector rows, then after each seed's budget sweep): the summary table, each
     QUBO's margin over the best of :data:`BASELINES`, the QUBO variant the held-out split picks, and the
-    refinement budget sweep."""
+    refinement budget sweep; with ``finetune_epochs``, the same for the ``finetune_labels`` rows fine-tuned
+    from the same masks.  ``refined`` (a :func:`refined_variant`) is one more row at ``budget_sparsity``,
+    fine-tuned too."""
     began = time.time()
     tasks = {}
 
@@ -181,11 +214,19 @@ def benchmark(name: str, task_for_seed: Callable[[int], object], folder, *, seed
             tasks[seed] = task_for_seed(seed)
         return tasks[seed]
 
+    def show(r):
+        print(f"seed {r['seed']} s={r['sparsity']:.2f} ft={r['finetune_epochs']} {r['label']:>34} {r['metric']} "
+              f"{r['value']:.4f} (held-out {r['validation']:.4f}, {r['seconds']:.1f}s)", flush=True)
+
+    tuned = tuple(finetune_labels) + ((refined[0],) if refined else ())
     rows = []
     for seed in seeds:  # saved after each seed: a cut run keeps what it measured
-        rows += selector_rows(task, [seed], sparsities, base, variants_=variants_, on_row=lambda r: print(
-            f"seed {r['seed']} s={r['sparsity']:.2f} {r['label']:>34} {r['metric']} {r['value']:.4f} "
-            f"(held-out {r['validation']:.4f}, {r['seconds']:.1f}s)", flush=True))
+        rows += selector_rows(task, [seed], sparsities, base, variants_=variants_ or BENCHMARK_VARIANTS,
+                              finetune_epochs=finetune_epochs,
+                              finetune_labels=tuned, on_row=show)
+        if refined:
+            rows += selector_rows(task, [seed], [budget_sparsity], base, variants_=[refined],
+                                  finetune_epochs=finetune_epochs, finetune_labels=tuned, on_row=show)
         report = _save(name, folder, rows, [], seeds, sparsities, base, budget_sparsity, began)
     refinement = []
     for seed in seeds if budgets else ():
@@ -195,52 +236,82 @@ def benchmark(name: str, task_for_seed: Callable[[int], object], folder, *, seed
     return report
 
 
-def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsity, began) -> dict:
-    """The report of :func:`benchmark` so far, written as ``<name>.json``, ``<name>.txt`` and ``<name>.png``
-    (the test metric's mean against sparsity, one line per row label)."""
-    from pathlib import Path
-
-    from annealq.prune.report import plot_metric
-    from annealq.report.tables import text_table, write_json
+def comparison(rows: list[dict], sparsities, title: str) -> tuple[dict, str]:
+    """Of rows with one fine-tuning setting: the summary, each QUBO row's margin over the best of
+    :data:`BASELINES` (test and held-out means, and per seed), the QUBO the held-out split picks (refined
+    rows excluded: they searched the held-out split), and the text of the tables."""
+    from annealq.report.tables import text_table
 
     summary = summarize(rows)
     qubos = [label for label in dict.fromkeys(r["label"] for r in rows) if "qubo" in label]
     margin = {label: margins(summary, label, BASELINES) for label in qubos}
     held_out = {label: margins(summary, label, BASELINES, value="validation_mean") for label in qubos}
-    picked = {s: max(qubos, key=lambda label: held_out[label].get(s, -np.inf)) for s in sparsities}
+    candidates = [label for label in qubos if "refined" not in label]
+    picked = {s: max(candidates, key=lambda label: held_out[label].get(s, -np.inf)) for s in sparsities}
     paired = {label: paired_margins(rows, label, BASELINES) for label in qubos}
-    ref_summary = refinement_summary(refinement)
-    title = rows[0]["task"]
-    dense = float(np.mean(list({r["seed"]: r["dense"] for r in rows}.values())))
-    text = [format_summary(summary, f"{title} (dense {dense:.4f})"),
+    cols = ["qubo"] + [f"s={s:g}" for s in sparsities]
+    text = [format_summary(summary, title),
             "", f"QUBO margin over the best of {', '.join(BASELINES)} (test mean; held-out mean in brackets)",
-            text_table(["qubo"] + [f"s={s:g}" for s in sparsities],
-                       [[label] + [f"{margin[label].get(s, float('nan')):+.4f} "
-                                   f"({held_out[label].get(s, float('nan')):+.4f})" for s in sparsities]
-                        for label in qubos]),
+            text_table(cols, [[label] + [f"{margin[label][s]:+.4f} ({held_out[label][s]:+.4f})"
+                                         if s in margin[label] else "" for s in sparsities] for label in qubos]),
             "picked on the held-out split: " + ", ".join(f"s={s:g}: {picked[s]} ({margin[picked[s]][s]:+.4f} test)"
                                                           for s in sparsities),
             "", "per seed: QUBO minus that seed's best baseline (mean +- std, seeds won)",
-            text_table(["qubo"] + [f"s={s:g}" for s in sparsities],
-                       [[label] + [(lambda p: f"{p['mean']:+.4f} +-{p['std']:.4f} {p['wins']}/{p['n']}" if p else "")(
-                           paired[label].get(s)) for s in sparsities] for label in qubos])]
+            text_table(cols, [[label] + [(lambda p: f"{p['mean']:+.4f} +-{p['std']:.4f} {p['wins']}/{p['n']}" if p
+                                          else "")(paired[label].get(s)) for s in sparsities] for label in qubos])]
+    return ({"summary": summary, "margins": margin, "held_out_margins": held_out, "paired_margins": paired,
+             "picked": picked}, "\n".join(text))
+
+
+def _save(name, folder, rows, refinement, seeds, sparsities, base, budget_sparsity, began) -> dict:
+    """The report of :func:`benchmark` so far, written as ``<name>.json``, ``<name>.txt`` and ``<name>.png``
+    (the test metric's mean against sparsity, one line per row label, dashed with fine-tuning): the rows
+    without fine-tuning at the top level, each fine-tuning setting's :func:`comparison` under
+    ``finetuned[epochs]``."""
+    from pathlib import Path
+
+    from annealq.prune.report import plot_metric
+    from annealq.report.tables import text_table, write_json
+
+    title = rows[0]["task"]
+    dense = float(np.mean(list({r["seed"]: r["dense"] for r in rows}.values())))
+    settings = sorted({r["finetune_epochs"] for r in rows})
+    compared = {}
+    text = []
+    for epochs in settings:
+        heading = f"{title} (dense {dense:.4f})" + (f", fine-tuned {epochs} epochs" if epochs else "")
+        compared[epochs], block = comparison([r for r in rows if r["finetune_epochs"] == epochs], sparsities,
+                                             heading)
+        text += [block, ""]
+    ref_summary = refinement_summary(refinement)
     if ref_summary:
-        text += ["", f"refinement from fisher-qubo at s={budget_sparsity:g} (test gain over the start, mean +- std, "
-                     f"seeds {sorted({r['seed'] for r in refinement})})",
+        text += [f"refinement from fisher-qubo at s={budget_sparsity:g} (test gain over the start, mean +- std, "
+                 f"seeds {sorted({r['seed'] for r in refinement})})",
                  text_table(["refine", "budget", "gain", "held-out gain", "evaluations", "sweeps"],
                             [[r["refine"], r["budget"], f"{r['gain']:+.4f} +-{r['gain_std']:.4f}",
                               f"{r['validation_gain']:+.4f}", f"{r['evaluations']:.0f}", f"{r['sweeps']:.1f}"]
                              for r in ref_summary])]
-    text = "\n".join(text)
+    text = "\n".join(text).rstrip()
     report = {"name": name, "task": title, "dense": dense, "seeds": list(seeds), "sparsities": list(sparsities),
-              "config": base.to_dict(), "baselines": list(BASELINES), "rows": rows, "summary": summary,
-              "margins": margin, "held_out_margins": held_out, "paired_margins": paired, "picked": picked,
-              "refinement": refinement,
-              "refinement_summary": ref_summary, "text": text, "seconds": time.time() - began}
+              "config": base.to_dict(), "baselines": list(BASELINES), "rows": rows, **compared[0],
+              "finetuned": {epochs: compared[epochs] for epochs in settings if epochs},
+              "refinement": refinement, "refinement_summary": ref_summary, "text": text,
+              "seconds": time.time() - began}
     folder = Path(folder)
     write_json(folder / f"{name}.json", report)
     (folder / f"{name}.txt").write_text(text + "\n")
-    means = [{"method": s["label"], "sparsity": s["sparsity"], "value": s["mean"], "finetune_epochs": 0,
-              "metric": rows[0]["metric"], "task": f"{title}, mean of {len(seeds)} seeds"} for s in summary]
+    means = [{"method": s["label"], "sparsity": s["sparsity"], "value": s["mean"], "finetune_epochs": epochs,
+              "metric": rows[0]["metric"], "task": f"{title}, mean of {len(seeds)} seeds"}
+             for epochs in settings for s in compared[epochs]["summary"]]
     plot_metric(means, dense, folder / f"{name}.png")
     return report
+
+
+def refined_arg(text: str) -> tuple[str, str, dict] | None:
+    """``"swap,1000"`` -> :func:`refined_variant` ``("swap", 1000)``; ``""`` -> None (a benchmark's ``--refined``)."""
+    if not text.strip():
+        return None
+    refine_, _, budget = text.partition(",")
+    if not budget.strip().isdigit():
+        raise ValueError(f"--refined must be refinement,budget such as swap,1000, got {text!r}")
+    return refined_variant(refine_.strip(), int(budget))
