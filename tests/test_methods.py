@@ -98,7 +98,7 @@ def test_float_target_with_quantized_inputs_is_exact():
 
 
 @pytest.mark.parametrize("kwargs, match", [
-    ({"bits": 0}, "bits"), ({"bits": 9}, "bits"), ({"method": "adaround"}, "method"),
+    ({"bits": 0}, "bits"), ({"bits": 9}, "bits"), ({"method": "brecq"}, "method"),
     ({"levels": 3}, "levels"), ({"num_reads": 0}, "num_reads"), ({"num_reads": True}, "num_reads"),
     ({"seed": "abc"}, "seed"), ({"seed": -1}, "seed"), ({"warm_start": "no"}, "warm_start"),
     ({"chain_strength": float("inf")}, "chain_strength"), ({"prior": -1.0}, "prior"),
