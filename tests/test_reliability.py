@@ -142,7 +142,7 @@ def test_an_out_folder_that_cannot_be_made_is_one_error_line(tmp_path):
     (["--calibration-size", "100000"], ["calibration-size", "training samples"]),
     (["--bits", ""], ["--bits"]),
     (["--bits", "9"], ["bits=9"]),
-    (["--methods", "adaround"], ["method"]),
+    (["--methods", "brecq"], ["method"]),
     (["--route", "quantum-magic"], ["unknown route"]),
     (["--route", "mock-qpu:NoSuchQPU"], ["NoSuchQPU", "available profiles"]),
     (["--seed", "-1"], ["seed"]),
