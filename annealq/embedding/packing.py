@@ -38,7 +38,10 @@ from typing import Callable, List, Optional, Sequence
 
 import dimod
 import networkx as nx
+import numpy as np
 from minorminer.utils.parallel_embeddings import find_multiple_embeddings
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import csr_matrix
 
 try:
     import dwave.graphs as _dgraphs
@@ -51,8 +54,15 @@ from .errors import EmbeddingError
 __all__ = ["pack_clique_embeddings", "pack_embedded"]
 
 _PACK_CACHE: dict = {}
+_NATIVE: dict = {}
 _LOCK = threading.Lock()
-STRATEGIES = ("tiled", "greedy")
+STRATEGIES = ("setpack", "tiled", "greedy")
+#: corner of a tile masked to turn busclique's triangle (fraction of the tile's extent)
+CORNER_MASK = 0.08
+#: placements above which the set packing program is not tried (first fit only)
+MAX_CANDIDATES = 6000
+#: seconds for the set packing program (HiGHS stops with its best packing so far)
+MILP_SECONDS = 30.0
 #: busclique re-embeddings of damaged windows per tiled pass (each builds a cache: ~0.1-1 s)
 MAX_REPAIRS = 24
 _MAPPINGS = {"pegasus": "pegasus_sublattice_mappings", "zephyr": "zephyr_sublattice_mappings",
@@ -132,8 +142,181 @@ def _tiled(graph: nx.Graph, size: int, count: int, seed: int, deadline: float) -
     return found
 
 
+# -- set packing of native-clique placements ------------------------------------------
+
+def _symmetries(tile: nx.Graph) -> list:
+    """Automorphisms of an ideal tile that move its cliques: Pegasus's transpose-and-reverse
+    (its only geometric one), Zephyr's transpose, half-turn and in-cell reversal (8 in all)."""
+    m = tile.graph["rows"]
+    if tile.graph["family"] == "pegasus":
+        c = _dgraphs.pegasus_coordinates(m)
+        return [lambda q: q, lambda q: c.pegasus_to_linear(
+            (lambda u, w, k, z: (1 - u, m - 1 - w, 11 - k, m - 2 - z))(*c.linear_to_pegasus(q)))]
+    t = tile.graph["tile"]
+    c = _dgraphs.zephyr_coordinates(m, t)
+
+    def symmetry(swap, turn, flip):
+        def f(q):
+            u, w, k, j, z = c.linear_to_zephyr(q)
+            return c.zephyr_to_linear((u ^ swap, 2 * m - w if turn else w, t - 1 - k if flip else k,
+                                       j ^ turn, m - 1 - z if turn else z))
+        return f
+
+    return [symmetry(s, r, f) for s in (0, 1) for r in (0, 1) for f in (0, 1)]
+
+
+def _native_cliques(tile: nx.Graph, size: int, seed: int) -> list:
+    """Busclique's clique embeddings of ``K_size`` on an ideal tile with the fewest longest chain.
+
+    busclique's native cliques are triangles of the tile's cell grid, the right angle at
+    one corner; masking the qubits near one corner (:data:`CORNER_MASK` of the tile's
+    extent) makes it return the triangle at the opposite corner, so each tile gives up to
+    four orientations; the tile's symmetries give mirrored copies of each.
+    """
+    key = (tile.graph["family"], tile.graph["rows"], tile.graph.get("tile"), size, seed)
+    if key in _NATIVE:
+        return _NATIVE[key]
+    layout = (_dgraphs.pegasus_layout if tile.graph["family"] == "pegasus" else _dgraphs.zephyr_layout)(tile)
+    nodes = list(tile.nodes)
+    pos = np.array([layout[q] for q in nodes])
+    low, high = pos.min(0), pos.max(0)
+    found = [clique_embedder(tile, seed=seed).embed(size)]
+    for corner in ((low[0], low[1]), (low[0], high[1]), (high[0], low[1]), (high[0], high[1])):
+        far = np.abs(pos - corner).max(1) > CORNER_MASK * (high - low).max()
+        window = tile.subgraph([q for q, keep in zip(nodes, far) if keep]).copy()
+        window.graph.update(tile.graph)
+        emb = clique_cache(window, seed=seed).find_clique_embedding(size)
+        if emb:
+            found.append(emb)
+    shortest = min(max(map(len, emb.values())) for emb in found)
+    bases: dict = {}
+    for emb in found:
+        if max(map(len, emb.values())) == shortest:
+            for f in _symmetries(tile):
+                image = {v: tuple(map(f, chain)) for v, chain in emb.items()}
+                bases.setdefault(frozenset(q for chain in image.values() for q in chain), image)
+    _NATIVE[key] = list(bases.values())
+    return _NATIVE[key]
+
+
+class _Pattern:
+    """A clique embedding on a tile as arrays: its qubits, and its couplers within chains and
+    between each pair of chains, to check a placement on a damaged graph in numpy."""
+
+    def __init__(self, emb: dict, tile: nx.Graph):
+        self.labels = list(emb)
+        chains = [list(emb[v]) for v in self.labels]
+        self.qubits = np.array([q for chain in chains for q in chain])
+        owner = {q: i for i, chain in enumerate(chains) for q in chain}
+        edges = [(a, b) for a, b in tile.edges if a in owner and b in owner]
+        self.a, self.b = (np.array(x) for x in zip(*edges))
+        ca, cb = (np.array([owner[q] for q in x]) for x in (self.a, self.b))
+        self.inner = ca == cb
+        lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
+        self.pair = (lo * len(chains) + hi)[~self.inner]
+        self.num_pairs = len(np.unique(self.pair))
+        self.chain_of_edge = ca
+        self.bounds = np.cumsum([0] + [len(c) for c in chains])
+
+
+def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    return np.minimum(a, b) * n + np.maximum(a, b)
+
+
+def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -> list:
+    """Every placement of every base embedding at every sub-lattice offset of ``graph``
+    that is a valid embedding there: qubits working, chains connected, every pair of chains
+    coupled (checked on the working graph)."""
+    n = max(graph.nodes) + 1
+    present = np.zeros(n + 1, bool)
+    present[list(graph.nodes)] = True
+    couplers = np.sort(_edge_keys(*(np.array(x) for x in zip(*graph.edges)), n))
+    patterns = [_Pattern(emb, tile) for emb in bases]
+    used = sorted({int(q) for p in patterns for q in p.qubits})
+    out = []
+    for f in getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph):
+        if perf_counter() > deadline:
+            break
+        image = dict(zip(used, map(f, used)))
+        lookup = np.vectorize(image.__getitem__, otypes=[np.int64])
+        for p in patterns:
+            qubits = lookup(p.qubits)
+            if not present[np.minimum(qubits, n)].all():
+                continue
+            keys = _edge_keys(lookup(p.a), lookup(p.b), n)
+            ok = couplers[np.minimum(np.searchsorted(couplers, keys), len(couplers) - 1)] == keys
+            if not ok.all():
+                if len(np.unique(p.pair[ok[~p.inner]])) < p.num_pairs:
+                    continue  # two chains left uncoupled
+                cut = ~ok & p.inner
+                if cut.any() and not all(nx.is_connected(graph.subgraph(qubits[p.bounds[i]:p.bounds[i + 1]].tolist()))
+                                          for i in np.unique(p.chain_of_edge[cut])):
+                    continue  # a chain broken by a dead coupler
+            out.append({v: tuple(qubits[p.bounds[i]:p.bounds[i + 1]].tolist()) for i, v in enumerate(p.labels)})
+    return out
+
+
+def _set_packing(candidates: list, limit: int, seconds: float) -> list:
+    """The most pairwise disjoint candidates (at most ``limit``): first fit, then the set
+    packing integer program (HiGHS through :func:`scipy.optimize.milp`) when first fit
+    falls short and the time allows."""
+    chosen, taken = [], set()
+    for emb in candidates:
+        qubits = [q for chain in emb.values() for q in chain]
+        if len(chosen) < limit and taken.isdisjoint(qubits):
+            chosen.append(emb)
+            taken.update(qubits)
+    if len(chosen) >= limit or len(candidates) > MAX_CANDIDATES or seconds <= 0:
+        return chosen
+    index: dict = {}
+    rows, cols = [], []
+    for j, emb in enumerate(candidates):
+        for chain in emb.values():
+            for q in chain:
+                rows.append(index.setdefault(q, len(index)))
+                cols.append(j)
+    disjoint = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(index), len(candidates)))
+    budget = csr_matrix(np.ones((1, len(candidates))))
+    result = milp(-np.ones(len(candidates)), integrality=np.ones(len(candidates)), bounds=Bounds(0, 1),
+                  constraints=[LinearConstraint(disjoint, 0, 1), LinearConstraint(budget, 0, limit)],
+                  options={"time_limit": seconds})
+    if result.x is None or round(-result.fun) <= len(chosen):
+        return chosen
+    return [candidates[j] for j in np.flatnonzero(result.x > 0.5)]
+
+
+def _fill(graph: nx.Graph, size: int, found: list, limit: int, seed: int, deadline: float) -> None:
+    """Greedy fill: busclique on the qubits no clique uses yet, until none fits or time is up."""
+    taken = {q for emb in found for chain in emb.values() for q in chain}
+    while len(found) < limit and perf_counter() < deadline:
+        rest = graph.subgraph([q for q in graph if q not in taken]).copy()
+        rest.graph.update(graph.graph)
+        emb = clique_cache(rest, seed=seed).find_clique_embedding(size) if len(rest) >= size else {}
+        if not emb:
+            return
+        found.append({v: tuple(c) for v, c in emb.items()})
+        taken.update(q for chain in emb.values() for q in chain)
+
+
+def _setpack(graph: nx.Graph, size: int, count: int, seed: int, deadline: float) -> list:
+    """Placements of the native cliques of the smallest tile and the next one, packed as a
+    set packing problem, then a greedy fill (see the module docstring)."""
+    if graph.graph.get("family") not in ("pegasus", "zephyr") or graph.graph.get("labels") != "int":
+        return []
+    rows = _smallest_tile(graph, size, seed)
+    candidates: list = []
+    for m in ([] if rows is None else [rows, rows + 1]):
+        if m < graph.graph["rows"]:
+            tile = _tile(graph.graph["family"], m, graph)
+            candidates += _placements(graph, tile, _native_cliques(tile, size, seed), deadline)
+    unique = {frozenset(q for chain in emb.values() for q in chain): emb for emb in candidates}
+    found = _set_packing(list(unique.values()), count, min(MILP_SECONDS, deadline - perf_counter()))
+    _fill(graph, size, found, count, seed, deadline)
+    return found
+
+
 def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
-                           ideal: bool = False, strategy: str = "tiled", seed: int = 0,
+                           ideal: bool = False, strategy: str = "setpack", seed: int = 0,
                            timeout: float = 120.0) -> List[dict]:
     """Disjoint clique embeddings of ``K_size`` on one target graph.
 
@@ -169,7 +352,9 @@ def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
         if size > embedder.largest_clique_size():
             embedder.embed(size)  # raises the EmbeddingError with the largest size
         limit = count if count is not None else graph.number_of_nodes() // size
-        found = _tiled(graph, size, limit, seed, perf_counter() + timeout) if strategy == "tiled" else []
+        deadline = perf_counter() + timeout
+        found = (_setpack(graph, size, limit, seed, deadline) if strategy == "setpack" else
+                 _tiled(graph, size, limit, seed, deadline) if strategy == "tiled" else [])
         if not found:
             found = find_multiple_embeddings(
                 nx.complete_graph(size), graph, max_num_emb=limit,
