@@ -39,6 +39,9 @@ from typing import Callable, List, Optional, Sequence
 import dimod
 import networkx as nx
 import numpy as np
+from dwave.embedding import verify_embedding
+from minorminer import find_embedding
+from minorminer.busclique import find_clique_embedding
 from minorminer.utils.parallel_embeddings import find_multiple_embeddings
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import csr_matrix
@@ -61,6 +64,12 @@ STRATEGIES = ("setpack", "tiled", "greedy")
 CORNER_MASK = 0.08
 #: placements above which the set packing program is not tried (first fit only)
 MAX_CANDIDATES = 6000
+#: seconds spent on busclique in windows of the working graph (half per window size)
+WINDOW_SECONDS = 60.0
+#: damaged chains (dead qubits or couplers) above which a placement is not repaired
+MAX_DAMAGED = 3
+#: seconds minorminer gets to re-route a placement's damaged chains
+REPAIR_SECONDS = 2.0
 #: seconds for the set packing program (HiGHS stops with its best packing so far)
 MILP_SECONDS = 30.0
 #: busclique re-embeddings of damaged windows per tiled pass (each builds a cache: ~0.1-1 s)
@@ -165,6 +174,41 @@ def _symmetries(tile: nx.Graph) -> list:
     return [symmetry(s, r, f) for s in (0, 1) for r in (0, 1) for f in (0, 1)]
 
 
+def _cornered(window: nx.Graph, size: int, seed: int) -> list:
+    """busclique's clique of ``size`` on ``window`` with the qubits near each of its four
+    corners masked in turn (:data:`CORNER_MASK` of its extent): four orientations of the
+    native triangle where it fits, ``{}`` where it does not."""
+    layout = (_dgraphs.pegasus_layout if window.graph["family"] == "pegasus" else _dgraphs.zephyr_layout)(window)
+    nodes = list(window.nodes)
+    pos = np.array([layout[q] for q in nodes])
+    low, high = pos.min(0), pos.max(0)
+    found = []
+    for corner in ((low[0], low[1]), (low[0], high[1]), (high[0], low[1]), (high[0], high[1])):
+        far = np.abs(pos - corner).max(1) > CORNER_MASK * (high - low).max()
+        masked = window.subgraph([q for q, keep in zip(nodes, far) if keep]).copy()
+        masked.graph.update(window.graph)
+        found.append(find_clique_embedding(size, masked, seed=seed, use_cache=False))
+    return found
+
+
+def _windows(graph: nx.Graph, size: int, rows: int, chain: int, seed: int, deadline: float) -> list:
+    """busclique on the working qubits of every window of ``rows`` rows, in each corner's
+    orientation (:func:`_cornered`), keeping cliques whose chains are at most ``chain``
+    long; windows visited in a seeded random order until ``deadline``."""
+    tile = _tile(graph.graph["family"], rows, graph)
+    mappings = list(getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph))
+    out = []
+    for i in np.random.default_rng(seed).permutation(len(mappings)):
+        if perf_counter() > deadline:
+            break
+        f = mappings[i]
+        window = graph.subgraph([q for q in map(f, tile) if q in graph]).copy()
+        window.graph.update(graph.graph)
+        out += [{v: tuple(c) for v, c in emb.items()} for emb in _cornered(window, size, seed)
+                if emb and max(map(len, emb.values())) <= chain]
+    return out
+
+
 def _native_cliques(tile: nx.Graph, size: int, seed: int) -> list:
     """Busclique's clique embeddings of ``K_size`` on an ideal tile with the fewest longest chain.
 
@@ -176,18 +220,7 @@ def _native_cliques(tile: nx.Graph, size: int, seed: int) -> list:
     key = (tile.graph["family"], tile.graph["rows"], tile.graph.get("tile"), size, seed)
     if key in _NATIVE:
         return _NATIVE[key]
-    layout = (_dgraphs.pegasus_layout if tile.graph["family"] == "pegasus" else _dgraphs.zephyr_layout)(tile)
-    nodes = list(tile.nodes)
-    pos = np.array([layout[q] for q in nodes])
-    low, high = pos.min(0), pos.max(0)
-    found = [clique_embedder(tile, seed=seed).embed(size)]
-    for corner in ((low[0], low[1]), (low[0], high[1]), (high[0], low[1]), (high[0], high[1])):
-        far = np.abs(pos - corner).max(1) > CORNER_MASK * (high - low).max()
-        window = tile.subgraph([q for q, keep in zip(nodes, far) if keep]).copy()
-        window.graph.update(tile.graph)
-        emb = clique_cache(window, seed=seed).find_clique_embedding(size)
-        if emb:
-            found.append(emb)
+    found = [emb for emb in (clique_embedder(tile, seed=seed).embed(size), *_cornered(tile, size, seed)) if emb]
     shortest = min(max(map(len, emb.values())) for emb in found)
     bases: dict = {}
     for emb in found:
@@ -200,73 +233,106 @@ def _native_cliques(tile: nx.Graph, size: int, seed: int) -> list:
 
 
 class _Pattern:
-    """A clique embedding on a tile as arrays: its qubits, and its couplers within chains and
-    between each pair of chains, to check a placement on a damaged graph in numpy."""
+    """A clique embedding on a tile as arrays: its qubits, the chain of each, and its couplers
+    (as positions in ``qubits``) within chains and between each pair of chains, to check a
+    placement on a damaged graph in numpy."""
 
     def __init__(self, emb: dict, tile: nx.Graph):
         self.labels = list(emb)
         chains = [list(emb[v]) for v in self.labels]
         self.qubits = np.array([q for chain in chains for q in chain])
-        owner = {q: i for i, chain in enumerate(chains) for q in chain}
-        edges = [(a, b) for a, b in tile.edges if a in owner and b in owner]
-        self.a, self.b = (np.array(x) for x in zip(*edges))
-        ca, cb = (np.array([owner[q] for q in x]) for x in (self.a, self.b))
-        self.inner = ca == cb
-        lo, hi = np.minimum(ca, cb), np.maximum(ca, cb)
-        self.pair = (lo * len(chains) + hi)[~self.inner]
-        self.num_pairs = len(np.unique(self.pair))
-        self.chain_of_edge = ca
+        self.chain_of_qubit = np.repeat(np.arange(len(chains)), [len(c) for c in chains])
         self.bounds = np.cumsum([0] + [len(c) for c in chains])
+        at = {q: i for i, q in enumerate(self.qubits.tolist())}
+        edges = [(at[a], at[b]) for a, b in tile.edges if a in at and b in at]
+        self.a_at, self.b_at = (np.array(x) for x in zip(*edges))
+        ca, cb = self.chain_of_qubit[self.a_at], self.chain_of_qubit[self.b_at]
+        self.inner = ca == cb
+        self.chain_of_edge = ca
+        self.pair = (np.minimum(ca, cb) * len(chains) + np.maximum(ca, cb))[~self.inner]
+
+
+def _qubits(emb: dict) -> frozenset:
+    return frozenset(q for chain in emb.values() for q in chain)
 
 
 def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(a, b) * n + np.maximum(a, b)
 
 
-def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -> list:
-    """Every placement of every base embedding at every sub-lattice offset of ``graph``
-    that is a valid embedding there: qubits working, chains connected, every pair of chains
-    coupled (checked on the working graph)."""
+def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -> tuple[list, list]:
+    """Every placement of every base embedding at every sub-lattice offset of ``graph``.
+
+    Returns the valid ones (qubits working, chains connected, every pair of chains coupled,
+    checked on the working graph) and the near-valid ones, ``(embedding, damaged labels)``
+    with dead qubits or couplers on at most :data:`MAX_DAMAGED` chains.
+    """
     n = max(graph.nodes) + 1
     present = np.zeros(n + 1, bool)
     present[list(graph.nodes)] = True
-    couplers = np.sort(_edge_keys(*(np.array(x) for x in zip(*graph.edges)), n))
+    couplers = np.sort(_edge_keys(*(np.array(x) for x in zip(*graph.edges)), n + 1))
     patterns = [_Pattern(emb, tile) for emb in bases]
     used = sorted({int(q) for p in patterns for q in p.qubits})
-    out = []
+    valid, near = [], []
     for f in getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph):
         if perf_counter() > deadline:
             break
         image = dict(zip(used, map(f, used)))
         lookup = np.vectorize(image.__getitem__, otypes=[np.int64])
         for p in patterns:
-            qubits = lookup(p.qubits)
-            if not present[np.minimum(qubits, n)].all():
-                continue
-            keys = _edge_keys(lookup(p.a), lookup(p.b), n)
+            qubits = np.minimum(lookup(p.qubits), n)
+            keys = _edge_keys(qubits[p.a_at], qubits[p.b_at], n + 1)
             ok = couplers[np.minimum(np.searchsorted(couplers, keys), len(couplers) - 1)] == keys
-            if not ok.all():
-                if len(np.unique(p.pair[ok[~p.inner]])) < p.num_pairs:
-                    continue  # two chains left uncoupled
-                cut = ~ok & p.inner
-                if cut.any() and not all(nx.is_connected(graph.subgraph(qubits[p.bounds[i]:p.bounds[i + 1]].tolist()))
-                                          for i in np.unique(p.chain_of_edge[cut])):
-                    continue  # a chain broken by a dead coupler
-            out.append({v: tuple(qubits[p.bounds[i]:p.bounds[i + 1]].tolist()) for i, v in enumerate(p.labels)})
-    return out
+            ok &= present[qubits[p.a_at]] & present[qubits[p.b_at]]
+            damaged = set(p.chain_of_qubit[~present[qubits]].tolist())
+            cut = np.unique(p.chain_of_edge[~ok & p.inner]).tolist()
+            damaged.update(i for i in cut if i not in damaged and not nx.is_connected(
+                graph.subgraph(qubits[p.bounds[i]:p.bounds[i + 1]].tolist())))
+            coupled = np.zeros(len(p.labels) ** 2, bool)
+            coupled[p.pair[ok[~p.inner]]] = True
+            for pair in np.unique(p.pair[~coupled[p.pair]]).tolist():  # chains with no working coupler
+                if not damaged.intersection(divmod(pair, len(p.labels))):
+                    damaged.add(pair % len(p.labels))  # re-routing one of the two can couple them
+            emb = {v: tuple(qubits[p.bounds[i]:p.bounds[i + 1]].tolist()) for i, v in enumerate(p.labels)}
+            if not damaged:
+                valid.append(emb)
+            elif len(damaged) <= MAX_DAMAGED:
+                near.append((emb, {p.labels[i] for i in damaged}))
+    return valid, near
+
+
+def _repair(graph: nx.Graph, emb: dict, damaged: set, taken: set, seed: int) -> dict:
+    """``emb`` with its damaged chains re-routed by minorminer on free working qubits near it
+    (the other chains fixed), or ``{}``."""
+    own = [q for chain in emb.values() for q in chain if q in graph]
+    region = set(own).union(*(graph[q] for q in own)) - taken
+    target = graph.subgraph(region)
+    initial = {v: [q for q in chain if q in region] for v, chain in emb.items()}
+    fixed = {v: chain for v, chain in initial.items() if v not in damaged}
+    found = find_embedding(nx.complete_graph(list(emb)), target, initial_chains=initial, fixed_chains=fixed,
+                           random_seed=seed, timeout=REPAIR_SECONDS)
+    return {v: tuple(found[v]) for v in emb} if found and _is_embedding(found, emb, target) else {}
+
+
+def _is_embedding(found: dict, emb: dict, graph: nx.Graph) -> bool:
+    return set(found) == set(emb) and verify_embedding(found, nx.complete_graph(list(emb)), graph)
+
+
+def _seconds(deadline: float) -> float:
+    return min(MILP_SECONDS, deadline - perf_counter())
 
 
 def _set_packing(candidates: list, limit: int, seconds: float) -> list:
-    """The most pairwise disjoint candidates (at most ``limit``): first fit, then the set
-    packing integer program (HiGHS through :func:`scipy.optimize.milp`) when first fit
-    falls short and the time allows."""
+    """The most pairwise disjoint candidates (at most ``limit``): first fit, then
+    the set packing integer program (HiGHS through :func:`scipy.optimize.milp`) when first
+    fit falls short of ``limit`` and the time allows.  Returns indices into ``candidates``."""
     chosen, taken = [], set()
-    for emb in candidates:
+    for j, emb in enumerate(candidates):
         qubits = [q for chain in emb.values() for q in chain]
         if len(chosen) < limit and taken.isdisjoint(qubits):
-            chosen.append(emb)
+            chosen.append(j)
             taken.update(qubits)
-    if len(chosen) >= limit or len(candidates) > MAX_CANDIDATES or seconds <= 0:
+    if len(chosen) >= limit or not candidates or len(candidates) > MAX_CANDIDATES or seconds <= 0:
         return chosen
     index: dict = {}
     rows, cols = [], []
@@ -282,7 +348,7 @@ def _set_packing(candidates: list, limit: int, seconds: float) -> list:
                   options={"time_limit": seconds})
     if result.x is None or round(-result.fun) <= len(chosen):
         return chosen
-    return [candidates[j] for j in np.flatnonzero(result.x > 0.5)]
+    return np.flatnonzero(result.x > 0.5).tolist()
 
 
 def _fill(graph: nx.Graph, size: int, found: list, limit: int, seed: int, deadline: float) -> None:
@@ -300,17 +366,41 @@ def _fill(graph: nx.Graph, size: int, found: list, limit: int, seed: int, deadli
 
 def _setpack(graph: nx.Graph, size: int, count: int, seed: int, deadline: float) -> list:
     """Placements of the native cliques of the smallest tile and the next one, packed as a
-    set packing problem, then a greedy fill (see the module docstring)."""
+    set packing problem (near-valid ones repaired), then a greedy fill (module docstring)."""
     if graph.graph.get("family") not in ("pegasus", "zephyr") or graph.graph.get("labels") != "int":
         return []
     rows = _smallest_tile(graph, size, seed)
-    candidates: list = []
+    valid: dict = {}
+    near: dict = {}
     for m in ([] if rows is None else [rows, rows + 1]):
         if m < graph.graph["rows"]:
             tile = _tile(graph.graph["family"], m, graph)
-            candidates += _placements(graph, tile, _native_cliques(tile, size, seed), deadline)
-    unique = {frozenset(q for chain in emb.values() for q in chain): emb for emb in candidates}
-    found = _set_packing(list(unique.values()), count, min(MILP_SECONDS, deadline - perf_counter()))
+            good, damaged = _placements(graph, tile, _native_cliques(tile, size, seed), deadline)
+            valid.update((_qubits(emb), (emb, set())) for emb in good)
+            near.update((_qubits(emb), (emb, bad)) for emb, bad in damaged)
+    if len(_set_packing([emb for emb, _ in valid.values()], count, 0)) >= count:
+        rows = None  # placements alone give enough: no windows, no program
+    chain = max(map(len, clique_embedder(graph, seed=seed).embed(size).values()))
+    for m in ([] if rows is None else [rows + 1, rows + 2]):
+        if m < graph.graph["rows"]:
+            budget = perf_counter() + WINDOW_SECONDS / 2
+            valid.update((_qubits(emb), (emb, set())) for emb in
+                         _windows(graph, size, m, chain, seed, min(budget, deadline)))
+    pool = list(valid.values()) + [near[key] for key in near.keys() - valid.keys()]
+    good = [j for j, (_, bad) in enumerate(pool) if not bad]
+    chosen = [good[j] for j in _set_packing([pool[j][0] for j in good], count, _seconds(deadline))]
+    if len(chosen) < count:  # can placements to repair make room for more?
+        more = _set_packing([emb for emb, _ in pool], count, _seconds(deadline))
+        chosen = more if len(more) > len(chosen) else chosen
+    taken = {q for j in chosen for q in _qubits(pool[j][0])}
+    found = []
+    for j in chosen:  # the valid ones first, then the repaired ones
+        emb, bad = pool[j]
+        if bad:
+            emb = _repair(graph, emb, bad, taken - _qubits(emb), seed) if perf_counter() < deadline else {}
+            taken.update(_qubits(emb))
+        if emb:
+            found.append(emb)
     _fill(graph, size, found, count, seed, deadline)
     return found
 
