@@ -44,13 +44,13 @@ CASES = [(dgraphs.zephyr_graph(4, 2), 16), (dgraphs.zephyr_graph(4, 2), 20), (dg
 def test_setpack_is_valid_and_never_below_the_tiling(graph, size):
     for target in (graph, damaged(graph, seed=size)):
         target.graph.update(graph.graph)
-        packed = pack_clique_embeddings(target, size, strategy="setpack", timeout=10)
-        tiled = pack_clique_embeddings(target, size, strategy="tiled", timeout=10)
+        packed = pack_clique_embeddings(target, size, strategy="setpack", timeout=5)
+        tiled = pack_clique_embeddings(target, size, strategy="tiled", timeout=5)
         assert_packed(packed, size, target)
         assert len(packed) >= len(tiled)
     # the native triangles in two orientations: two cliques where one tile placement fits one
-    assert len(pack_clique_embeddings(graph, size, timeout=10)) == 2 > len(
-        pack_clique_embeddings(graph, size, strategy="tiled", timeout=10))
+    assert len(pack_clique_embeddings(graph, size, timeout=5)) == 2 > len(
+        pack_clique_embeddings(graph, size, strategy="tiled", timeout=5))
 
 
 def test_setpack_on_a_profiles_working_graph():

@@ -2,18 +2,22 @@
 
 The neurons of a layer give QUBOs of the same size ``k`` (fan-in + 1); one QPU call
 can solve as many of them as there are disjoint ``K_k`` clique embeddings on the
-graph. :func:`pack_clique_embeddings` finds them in one of two ways:
+graph. :func:`pack_clique_embeddings` finds them in one of three ways:
 
-- ``'tiled'`` (default): busclique embeds ``K_k`` once in the smallest sub-lattice tile
-  of the topology that holds it (ideal graph, a ~0.1 s cache), and dwave-graphs'
-  sub-lattice mappings place that embedding at every offset of the QPU graph; a placement
-  is kept when its qubits are free and every coupler among them works, else busclique
-  re-embeds that window of the damaged graph (at most ``MAX_REPAIRS`` windows a pass); a
-  second pass with a one-row-larger tile fills what is left.  Deterministic, and fast where
-  greedy is slow (measured on the modelled-yield graphs, 2 busy cores: K17 on
-  Advantage_system4.1 49 in 8 s where greedy finds 63 in 100 s, on Advantage2_system1 33
-  in 2 s, greedy 44 in 72 s; K65 4-5 in 2-5 s on every profile, greedy 5-6 in 13-16 s),
-  at the price of fewer cliques where they are large.
+- ``'setpack'`` (default): busclique's native cliques are triangles of the cell grid with
+  the right angle at one corner of their window, so two of opposite orientation share a
+  square.  The smallest sub-lattice tile that holds ``K_k`` (and the next one) gives its
+  cliques in every orientation (busclique with one corner masked, the tile's symmetries);
+  each is placed at every offset of the QPU graph (dwave-graphs' sub-lattice mappings) and
+  kept where it is valid on the working graph (qubits, chain couplers, a coupler between
+  every pair of chains: checked in numpy).  When those fall short, busclique on windows of
+  the working graph in each orientation adds cliques that route around dead qubits
+  (:data:`WINDOW_SECONDS`, chains no longer than the best single clique's).  The most
+  disjoint ones are a maximum independent set of their conflict graph, a QUBO sampled by
+  simulated annealing; a greedy fill (busclique on the qubits left) ends it.  Why: it packs
+  7 K66 on Advantage_system4.1 where the aligned tiling packed 4 (benchmarks/results/packing.txt).
+- ``'tiled'``: one tile's clique at every aligned offset, damaged windows re-embedded (at
+  most ``MAX_REPAIRS``), then a one-row-larger tile; fast, fewer cliques.
 - ``'greedy'``: minorminer's
   :func:`~minorminer.utils.parallel_embeddings.find_multiple_embeddings` (busclique,
   remove the used qubits, rebuild busclique's cache on what is left, repeat).
@@ -33,18 +37,16 @@ Examples:
 from __future__ import annotations
 
 import threading
+from itertools import combinations
 from time import perf_counter
 from typing import Callable, List, Optional, Sequence
 
 import dimod
 import networkx as nx
 import numpy as np
-from dwave.embedding import verify_embedding
-from minorminer import find_embedding
+from dwave.samplers import SimulatedAnnealingSampler
 from minorminer.busclique import find_clique_embedding
 from minorminer.utils.parallel_embeddings import find_multiple_embeddings
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
 
 try:
     import dwave.graphs as _dgraphs
@@ -62,16 +64,13 @@ _LOCK = threading.Lock()
 STRATEGIES = ("setpack", "tiled", "greedy")
 #: corner of a tile masked to turn busclique's triangle (fraction of the tile's extent)
 CORNER_MASK = 0.08
-#: placements above which the set packing program is not tried (first fit only)
+#: placements above which the set packing QUBO is not tried (first fit only)
 MAX_CANDIDATES = 6000
 #: seconds spent on busclique in windows of the working graph (half per window size)
 WINDOW_SECONDS = 60.0
-#: damaged chains (dead qubits or couplers) above which a placement is not repaired
-MAX_DAMAGED = 3
-#: seconds minorminer gets to re-route a placement's damaged chains
-REPAIR_SECONDS = 2.0
-#: seconds for the set packing program (HiGHS stops with its best packing so far)
-MILP_SECONDS = 30.0
+#: simulated-annealing reads and sweeps of the set packing QUBO
+PACKING_READS = 4
+PACKING_SWEEPS = 1000
 #: busclique re-embeddings of damaged windows per tiled pass (each builds a cache: ~0.1-1 s)
 MAX_REPAIRS = 24
 _MAPPINGS = {"pegasus": "pegasus_sublattice_mappings", "zephyr": "zephyr_sublattice_mappings",
@@ -260,20 +259,17 @@ def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return np.minimum(a, b) * n + np.maximum(a, b)
 
 
-def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -> tuple[list, list]:
-    """Every placement of every base embedding at every sub-lattice offset of ``graph``.
-
-    Returns the valid ones (qubits working, chains connected, every pair of chains coupled,
-    checked on the working graph) and the near-valid ones, ``(embedding, damaged labels)``
-    with dead qubits or couplers on at most :data:`MAX_DAMAGED` chains.
-    """
+def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -> list:
+    """Every placement of every base embedding at every sub-lattice offset of ``graph`` that
+    is a valid embedding there: qubits working, chains connected, every pair of chains
+    coupled (checked on the working graph)."""
     n = max(graph.nodes) + 1
     present = np.zeros(n + 1, bool)
     present[list(graph.nodes)] = True
     couplers = np.sort(_edge_keys(*(np.array(x) for x in zip(*graph.edges)), n + 1))
     patterns = [_Pattern(emb, tile) for emb in bases]
     used = sorted({int(q) for p in patterns for q in p.qubits})
-    valid, near = [], []
+    valid = []
     for f in getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph):
         if perf_counter() > deadline:
             break
@@ -281,74 +277,54 @@ def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -
         lookup = np.vectorize(image.__getitem__, otypes=[np.int64])
         for p in patterns:
             qubits = np.minimum(lookup(p.qubits), n)
+            if not present[qubits].all():
+                continue
             keys = _edge_keys(qubits[p.a_at], qubits[p.b_at], n + 1)
             ok = couplers[np.minimum(np.searchsorted(couplers, keys), len(couplers) - 1)] == keys
-            ok &= present[qubits[p.a_at]] & present[qubits[p.b_at]]
-            damaged = set(p.chain_of_qubit[~present[qubits]].tolist())
-            cut = np.unique(p.chain_of_edge[~ok & p.inner]).tolist()
-            damaged.update(i for i in cut if i not in damaged and not nx.is_connected(
-                graph.subgraph(qubits[p.bounds[i]:p.bounds[i + 1]].tolist())))
             coupled = np.zeros(len(p.labels) ** 2, bool)
             coupled[p.pair[ok[~p.inner]]] = True
-            for pair in np.unique(p.pair[~coupled[p.pair]]).tolist():  # chains with no working coupler
-                if not damaged.intersection(divmod(pair, len(p.labels))):
-                    damaged.add(pair % len(p.labels))  # re-routing one of the two can couple them
-            emb = {v: tuple(qubits[p.bounds[i]:p.bounds[i + 1]].tolist()) for i, v in enumerate(p.labels)}
-            if not damaged:
-                valid.append(emb)
-            elif len(damaged) <= MAX_DAMAGED:
-                near.append((emb, {p.labels[i] for i in damaged}))
-    return valid, near
+            if not coupled[p.pair].all():
+                continue  # two chains without a working coupler
+            chains = [qubits[p.bounds[i]:p.bounds[i + 1]].tolist() for i in range(len(p.labels))]
+            if all(nx.is_connected(graph.subgraph(chains[i])) for i in np.unique(p.chain_of_edge[~ok & p.inner])):
+                valid.append(dict(zip(p.labels, map(tuple, chains))))
+    return valid
 
 
-def _repair(graph: nx.Graph, emb: dict, damaged: set, taken: set, seed: int) -> dict:
-    """``emb`` with its damaged chains re-routed by minorminer on free working qubits near it
-    (the other chains fixed), or ``{}``."""
-    own = [q for chain in emb.values() for q in chain if q in graph]
-    region = set(own).union(*(graph[q] for q in own)) - taken
-    target = graph.subgraph(region)
-    initial = {v: [q for q in chain if q in region] for v, chain in emb.items()}
-    fixed = {v: chain for v, chain in initial.items() if v not in damaged}
-    found = find_embedding(nx.complete_graph(list(emb)), target, initial_chains=initial, fixed_chains=fixed,
-                           random_seed=seed, timeout=REPAIR_SECONDS)
-    return {v: tuple(found[v]) for v in emb} if found and _is_embedding(found, emb, target) else {}
+def _set_packing(candidates: list, limit: int, seed: int) -> list:
+    """Many pairwise disjoint candidates (at most ``limit``), as indices into ``candidates``.
 
-
-def _is_embedding(found: dict, emb: dict, graph: nx.Graph) -> bool:
-    return set(found) == set(emb) and verify_embedding(found, nx.complete_graph(list(emb)), graph)
-
-
-def _seconds(deadline: float) -> float:
-    return min(MILP_SECONDS, deadline - perf_counter())
-
-
-def _set_packing(candidates: list, limit: int, seconds: float) -> list:
-    """The most pairwise disjoint candidates (at most ``limit``): first fit, then
-    the set packing integer program (HiGHS through :func:`scipy.optimize.milp`) when first
-    fit falls short of ``limit`` and the time allows.  Returns indices into ``candidates``."""
-    chosen, taken = [], set()
-    for j, emb in enumerate(candidates):
-        qubits = [q for chain in emb.values() for q in chain]
-        if len(chosen) < limit and taken.isdisjoint(qubits):
-            chosen.append(j)
-            taken.update(qubits)
-    if len(chosen) >= limit or not candidates or len(candidates) > MAX_CANDIDATES or seconds <= 0:
+    First fit; when that falls short of ``limit``, the maximum independent set of the
+    candidates' conflict graph as a QUBO (-1 per candidate, +2 per pair sharing a qubit),
+    sampled by simulated annealing (dwave-samplers), each read made conflict-free and
+    completed by first fit; the largest packing wins.
+    """
+    def first_fit(order) -> list:
+        chosen, taken = [], set()
+        for j in order:
+            if len(chosen) < limit and taken.isdisjoint(qubits[j]):
+                chosen.append(j)
+                taken |= qubits[j]
         return chosen
-    index: dict = {}
-    rows, cols = [], []
-    for j, emb in enumerate(candidates):
-        for chain in emb.values():
-            for q in chain:
-                rows.append(index.setdefault(q, len(index)))
-                cols.append(j)
-    disjoint = csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(index), len(candidates)))
-    budget = csr_matrix(np.ones((1, len(candidates))))
-    result = milp(-np.ones(len(candidates)), integrality=np.ones(len(candidates)), bounds=Bounds(0, 1),
-                  constraints=[LinearConstraint(disjoint, 0, 1), LinearConstraint(budget, 0, limit)],
-                  options={"time_limit": seconds})
-    if result.x is None or round(-result.fun) <= len(chosen):
-        return chosen
-    return np.flatnonzero(result.x > 0.5).tolist()
+
+    qubits = [_qubits(emb) for emb in candidates]
+    best = first_fit(range(len(candidates)))
+    if len(best) >= limit or len(candidates) > MAX_CANDIDATES:
+        return best
+    covers: dict = {}
+    for j, used in enumerate(qubits):
+        for q in used:
+            covers.setdefault(q, []).append(j)
+    conflicts = {pair for c in covers.values() for pair in combinations(c, 2)}
+    if not conflicts:  # first fit took them all
+        return best
+    qubo = dimod.BQM({j: -1.0 for j in range(len(candidates))}, dict.fromkeys(conflicts, 2.0), 0.0, "BINARY")
+    reads = SimulatedAnnealingSampler().sample(qubo, num_reads=PACKING_READS, num_sweeps=PACKING_SWEEPS, seed=seed)
+    for sample in reads.record.sample:
+        picked = np.flatnonzero(sample).tolist()
+        chosen = first_fit(picked + [j for j in range(len(candidates)) if not sample[j]])
+        best = chosen if len(chosen) > len(best) else best
+    return best
 
 
 def _fill(graph: nx.Graph, size: int, found: list, limit: int, seed: int, deadline: float) -> None:
@@ -366,41 +342,26 @@ def _fill(graph: nx.Graph, size: int, found: list, limit: int, seed: int, deadli
 
 def _setpack(graph: nx.Graph, size: int, count: int, seed: int, deadline: float) -> list:
     """Placements of the native cliques of the smallest tile and the next one, packed as a
-    set packing problem (near-valid ones repaired), then a greedy fill (module docstring)."""
+    set packing problem; cliques of windows of the working graph join them when that falls
+    short; then a greedy fill (see the module docstring)."""
     if graph.graph.get("family") not in ("pegasus", "zephyr") or graph.graph.get("labels") != "int":
         return []
     rows = _smallest_tile(graph, size, seed)
-    valid: dict = {}
-    near: dict = {}
+    pool: dict = {}  # qubits -> embedding: placements, then cliques of windows of the working graph
     for m in ([] if rows is None else [rows, rows + 1]):
         if m < graph.graph["rows"]:
             tile = _tile(graph.graph["family"], m, graph)
-            good, damaged = _placements(graph, tile, _native_cliques(tile, size, seed), deadline)
-            valid.update((_qubits(emb), (emb, set())) for emb in good)
-            near.update((_qubits(emb), (emb, bad)) for emb, bad in damaged)
-    if len(_set_packing([emb for emb, _ in valid.values()], count, 0)) >= count:
-        rows = None  # placements alone give enough: no windows, no program
-    chain = max(map(len, clique_embedder(graph, seed=seed).embed(size).values()))
-    for m in ([] if rows is None else [rows + 1, rows + 2]):
-        if m < graph.graph["rows"]:
-            budget = perf_counter() + WINDOW_SECONDS / 2
-            valid.update((_qubits(emb), (emb, set())) for emb in
-                         _windows(graph, size, m, chain, seed, min(budget, deadline)))
-    pool = list(valid.values()) + [near[key] for key in near.keys() - valid.keys()]
-    good = [j for j, (_, bad) in enumerate(pool) if not bad]
-    chosen = [good[j] for j in _set_packing([pool[j][0] for j in good], count, _seconds(deadline))]
-    if len(chosen) < count:  # can placements to repair make room for more?
-        more = _set_packing([emb for emb, _ in pool], count, _seconds(deadline))
-        chosen = more if len(more) > len(chosen) else chosen
-    taken = {q for j in chosen for q in _qubits(pool[j][0])}
-    found = []
-    for j in chosen:  # the valid ones first, then the repaired ones
-        emb, bad = pool[j]
-        if bad:
-            emb = _repair(graph, emb, bad, taken - _qubits(emb), seed) if perf_counter() < deadline else {}
-            taken.update(_qubits(emb))
-        if emb:
-            found.append(emb)
+            pool.update((_qubits(emb), emb) for emb in _placements(graph, tile, _native_cliques(tile, size, seed),
+                                                                    deadline))
+    chosen = _set_packing(list(pool.values()), count, seed)
+    if len(chosen) < count and rows is not None:
+        chain = max(map(len, clique_embedder(graph, seed=seed).embed(size).values()))
+        for m in (rows + 1, rows + 2):
+            if m < graph.graph["rows"]:
+                windows = _windows(graph, size, m, chain, seed, min(perf_counter() + WINDOW_SECONDS / 2, deadline))
+                pool.update((_qubits(emb), emb) for emb in windows)
+        chosen = _set_packing(list(pool.values()), count, seed)
+    found = [list(pool.values())[j] for j in chosen]
     _fill(graph, size, found, count, seed, deadline)
     return found
 
@@ -415,10 +376,11 @@ def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
             networkx graph (``ideal`` picks a profile's full graph).
         size: number of variables of each problem.
         count: how many embeddings are wanted (``None``: as many as fit).
-        strategy: ``'tiled'`` or ``'greedy'`` (see the module docstring); tiled falls
-            back to greedy on graphs without sub-lattice structure.
+        strategy: ``'setpack'``, ``'tiled'`` or ``'greedy'`` (see the module docstring);
+            setpack and tiled fall back to greedy on graphs without sub-lattice structure.
         seed: busclique seed.
-        timeout: seconds for the whole search (checked between embeddings).
+        timeout: seconds for the whole search (checked between placements, windows and
+            embeddings).
 
     Returns:
         A list of ``{0..size-1: chain tuple}`` embeddings on pairwise disjoint qubits,
