@@ -14,7 +14,9 @@ graph. :func:`pack_clique_embeddings` finds them in one of three ways:
   the working graph in each orientation adds cliques that route around dead qubits
   (:data:`WINDOW_SECONDS`, chains no longer than the best single clique's).  The most
   disjoint ones are a maximum independent set of their conflict graph, a QUBO sampled by
-  simulated annealing; a greedy fill (busclique on the qubits left) ends it.  Why: it packs
+  simulated annealing; a greedy fill (busclique on the qubits left) ends it, and where that
+  is still short of the count, ``'greedy'`` runs in the time left and the larger packing
+  wins.  Why: it packs
   7 K66 on Advantage_system4.1 where the aligned tiling packed 4 (benchmarks/results/packing.txt).
 - ``'tiled'``: one tile's clique at every aligned offset, damaged windows re-embedded (at
   most ``MAX_REPAIRS``), then a one-row-larger tile; fast, fewer cliques.
@@ -407,10 +409,11 @@ def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
         deadline = perf_counter() + timeout
         found = (_setpack(graph, size, limit, seed, deadline) if strategy == "setpack" else
                  _tiled(graph, size, limit, seed, deadline) if strategy == "tiled" else [])
-        if not found:
-            found = find_multiple_embeddings(
-                nx.complete_graph(size), graph, max_num_emb=limit,
-                embedder=_busclique_embedder(graph, seed), one_to_iterable=True, timeout=timeout)
+        if not found or (strategy == "setpack" and len(found) < limit and perf_counter() < deadline):
+            greedy = find_multiple_embeddings(  # setpack short of the limit: greedy too, the larger wins
+                nx.complete_graph(size), graph, max_num_emb=limit, embedder=_busclique_embedder(graph, seed),
+                one_to_iterable=True, timeout=max(deadline - perf_counter(), 0.0) if found else timeout)
+            found = greedy if len(greedy) > len(found) else found
         found = [{v: tuple(c) for v, c in emb.items()} for emb in found]
         used = [q for emb in found for c in emb.values() for q in c]
         if len(used) != len(set(used)):  # never hand out overlapping chains
