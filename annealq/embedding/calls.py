@@ -46,7 +46,8 @@ def batch_calls(profile, variables: int, rows: int, *, pack: bool = False, sweep
         call_qubits = [stats.num_qubits] * (rows * calls_per_row)
     time_us = sum(count * profile.estimate_qpu_access_time(q, num_reads=num_reads)
                   for q, count in Counter(call_qubits).items())
-    return {"qubit_bound": qubit_bound(profile, variables), "qubits_per_row": stats.num_qubits, "max_chain_length": stats.max_chain_length,
+    return {"qubit_bound": qubit_bound(profile, variables), "qubits_per_row": stats.num_qubits,
+            "max_chain_length": stats.max_chain_length,
             "rows_per_call": per_call, "qpu_calls": len(call_qubits), "physical_qubits": sum(call_qubits),
             "est_qpu_access_time_us": float(time_us)}
 
