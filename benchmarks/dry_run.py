@@ -4,12 +4,13 @@ For the digits MLP (64-128-64-10, the trained reference model) and a 784-128-10 
 weights, uniform inputs), at int4 (2 levels: f + 1 variables per neuron) and 100 reads per
 call, the harness's dry run (``annealq.harness.dryrun.price``: the quantization itself on the
 ``price`` route, the QPU stack over random reads) prints and saves per profile and layer the
-problems, largest problem, qubits, longest chain, QPU calls and estimated QPU access time, with
-one neuron per call (route ``qpu``) and packed (``qpu-packed``).  Nothing is submitted.
+problems, largest problem, qubits, longest chain, problems per call next to the qubit bound,
+QPU calls and estimated QPU access time, with one neuron per call (route ``qpu``) and packed
+(``qpu-packed``).  Nothing is submitted.
 Saved to benchmarks/results/dry_run.json (rows) and dry_run.txt (tables).
 
-Run: ``python benchmarks/dry_run.py [--cases digits]`` (the 784-input layer is split into
-blocks on every profile: its dry run takes minutes).
+Run: ``python benchmarks/dry_run.py [--cases digits] [--profiles P,Q]`` (the 784-input layer is
+split into blocks on every profile: its dry run takes minutes).
 """
 from __future__ import annotations
 
@@ -42,7 +43,9 @@ def cases() -> dict:
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", default="digits,784", help="digits and/or 784")
-    wanted = parser.parse_args().cases.split(",")
+    parser.add_argument("--profiles", default=",".join(list_profiles()), help="comma-separated profile names")
+    args = parser.parse_args()
+    wanted, profiles = args.cases.split(","), args.profiles.split(",")
     OUT.mkdir(parents=True, exist_ok=True)
     config = annealq.QuantConfig(bits=4, num_reads=READS)
     rows, text = [], []
@@ -55,7 +58,7 @@ def main():
                                                                           num_reads=solver.num_reads), journal=journal)
 
             start = time.perf_counter()
-            tables = price(run, dataclasses.replace(config.solver, route=route), list_profiles())
+            tables = price(run, dataclasses.replace(config.solver, route=route), profiles)
             title = f"{case}, route {route} ({time.perf_counter() - start:.0f} s to price on every profile)"
             text += [title, format_prices(tables, READS), ""]
             print(text[-3], text[-2], "", sep="\n", flush=True)

@@ -23,7 +23,7 @@ def batch_calls(profile, variables: int, rows: int, *, pack: bool = False, sweep
     ``sweeps`` calls per block (block decomposition), one block per call.
 
     Returns:
-        ``qubits_per_row`` and ``max_chain_length`` (of one block when split),
+        ``qubit_bound`` (:func:`qubit_bound`), ``qubits_per_row`` and ``max_chain_length`` (of one block when split),
         ``rows_per_call``, ``qpu_calls``, ``physical_qubits`` (summed over the calls)
         and ``est_qpu_access_time_us`` (the whole batch).
 
@@ -46,9 +46,25 @@ def batch_calls(profile, variables: int, rows: int, *, pack: bool = False, sweep
         call_qubits = [stats.num_qubits] * (rows * calls_per_row)
     time_us = sum(count * profile.estimate_qpu_access_time(q, num_reads=num_reads)
                   for q, count in Counter(call_qubits).items())
-    return {"qubits_per_row": stats.num_qubits, "max_chain_length": stats.max_chain_length,
+    return {"qubit_bound": qubit_bound(profile, variables), "qubits_per_row": stats.num_qubits,
+            "max_chain_length": stats.max_chain_length,
             "rows_per_call": per_call, "qpu_calls": len(call_qubits), "physical_qubits": sum(call_qubits),
             "est_qpu_access_time_us": float(time_us)}
+
+
+def qubit_bound(profile, variables: int) -> int:
+    """Clique embeddings of ``variables`` that could share one call if qubits were all that
+    counted: working qubits // qubits of the best single clique embedding on the working
+    graph; 0 when the clique does not fit (block decomposition).
+
+    >>> from annealq.profiles import load_profile
+    >>> qubit_bound(load_profile("Advantage_system4.1"), 65), qubit_bound(load_profile("Advantage_system4.1"), 200)
+    (12, 0)
+    """
+    embedder = clique_embedder(profile)
+    if variables > embedder.largest_clique_size():
+        return 0
+    return embedder.graph.number_of_nodes() // embedding_stats(embedder.embed(variables)).num_qubits
 
 
 def _call_sizes(rows: int, per_call: int) -> list[int]:

@@ -2,18 +2,24 @@
 
 The neurons of a layer give QUBOs of the same size ``k`` (fan-in + 1); one QPU call
 can solve as many of them as there are disjoint ``K_k`` clique embeddings on the
-graph. :func:`pack_clique_embeddings` finds them in one of two ways:
+graph. :func:`pack_clique_embeddings` finds them in one of three ways:
 
-- ``'tiled'`` (default): busclique embeds ``K_k`` once in the smallest sub-lattice tile
-  of the topology that holds it (ideal graph, a ~0.1 s cache), and dwave-graphs'
-  sub-lattice mappings place that embedding at every offset of the QPU graph; a placement
-  is kept when its qubits are free and every coupler among them works, else busclique
-  re-embeds that window of the damaged graph (at most ``MAX_REPAIRS`` windows a pass); a
-  second pass with a one-row-larger tile fills what is left.  Deterministic, and fast where
-  greedy is slow (measured on the modelled-yield graphs, 2 busy cores: K17 on
-  Advantage_system4.1 49 in 8 s where greedy finds 63 in 100 s, on Advantage2_system1 33
-  in 2 s, greedy 44 in 72 s; K65 4-5 in 2-5 s on every profile, greedy 5-6 in 13-16 s),
-  at the price of fewer cliques where they are large.
+- ``'setpack'`` (default): busclique's native cliques are triangles of the cell grid with
+  the right angle at one corner of their window, so two of opposite orientation share a
+  square.  The smallest sub-lattice tile that holds ``K_k`` (and the next one) gives its
+  cliques in every orientation (busclique with one corner masked, the tile's symmetries);
+  each is placed at every offset of the QPU graph (dwave-graphs' sub-lattice mappings) and
+  kept where it is valid on the working graph (qubits, chain couplers, a coupler between
+  every pair of chains: checked in numpy).  When those fall short, busclique on windows of
+  the working graph in each orientation adds cliques that route around dead qubits
+  (:data:`WINDOW_SECONDS`, chains no longer than the best single clique's).  The most
+  disjoint ones are a maximum independent set of their conflict graph, a QUBO sampled by
+  simulated annealing; a greedy fill (busclique on the qubits left) ends it, and where that
+  is still short of the count, ``'greedy'`` runs in the time left and the larger packing
+  wins.  Why: it packs
+  7 K66 on Advantage_system4.1 where the aligned tiling packed 4 (benchmarks/results/packing.txt).
+- ``'tiled'``: one tile's clique at every aligned offset, damaged windows re-embedded (at
+  most ``MAX_REPAIRS``), then a one-row-larger tile; fast, fewer cliques.
 - ``'greedy'``: minorminer's
   :func:`~minorminer.utils.parallel_embeddings.find_multiple_embeddings` (busclique,
   remove the used qubits, rebuild busclique's cache on what is left, repeat).
@@ -33,11 +39,15 @@ Examples:
 from __future__ import annotations
 
 import threading
+from itertools import combinations
 from time import perf_counter
 from typing import Callable, List, Optional, Sequence
 
 import dimod
 import networkx as nx
+import numpy as np
+from dwave.samplers import SimulatedAnnealingSampler
+from minorminer.busclique import find_clique_embedding
 from minorminer.utils.parallel_embeddings import find_multiple_embeddings
 
 try:
@@ -51,8 +61,18 @@ from .errors import EmbeddingError
 __all__ = ["pack_clique_embeddings", "pack_embedded"]
 
 _PACK_CACHE: dict = {}
+_NATIVE: dict = {}
 _LOCK = threading.Lock()
-STRATEGIES = ("tiled", "greedy")
+STRATEGIES = ("setpack", "tiled", "greedy")
+#: corner of a tile masked to turn busclique's triangle (fraction of the tile's extent)
+CORNER_MASK = 0.08
+#: placements above which the set packing QUBO is not tried (first fit only)
+MAX_CANDIDATES = 6000
+#: seconds spent on busclique in windows of the working graph (half per window size)
+WINDOW_SECONDS = 60.0
+#: simulated-annealing reads and sweeps of the set packing QUBO
+PACKING_READS = 4
+PACKING_SWEEPS = 1000
 #: busclique re-embeddings of damaged windows per tiled pass (each builds a cache: ~0.1-1 s)
 MAX_REPAIRS = 24
 _MAPPINGS = {"pegasus": "pegasus_sublattice_mappings", "zephyr": "zephyr_sublattice_mappings",
@@ -132,8 +152,224 @@ def _tiled(graph: nx.Graph, size: int, count: int, seed: int, deadline: float) -
     return found
 
 
+# -- set packing of native-clique placements ------------------------------------------
+
+def _symmetries(tile: nx.Graph) -> list:
+    """Automorphisms of an ideal tile that move its cliques: Pegasus's transpose-and-reverse
+    (its only geometric one), Zephyr's transpose, half-turn and in-cell reversal (8 in all)."""
+    m = tile.graph["rows"]
+    if tile.graph["family"] == "pegasus":
+        c = _dgraphs.pegasus_coordinates(m)
+        return [lambda q: q, lambda q: c.pegasus_to_linear(
+            (lambda u, w, k, z: (1 - u, m - 1 - w, 11 - k, m - 2 - z))(*c.linear_to_pegasus(q)))]
+    t = tile.graph["tile"]
+    c = _dgraphs.zephyr_coordinates(m, t)
+
+    def symmetry(swap, turn, flip):
+        def f(q):
+            u, w, k, j, z = c.linear_to_zephyr(q)
+            return c.zephyr_to_linear((u ^ swap, 2 * m - w if turn else w, t - 1 - k if flip else k,
+                                       j ^ turn, m - 1 - z if turn else z))
+        return f
+
+    return [symmetry(s, r, f) for s in (0, 1) for r in (0, 1) for f in (0, 1)]
+
+
+def _cornered(window: nx.Graph, size: int, seed: int) -> list:
+    """busclique's clique of ``size`` on ``window`` with the qubits near each of its four
+    corners masked in turn (:data:`CORNER_MASK` of its extent): four orientations of the
+    native triangle where it fits, ``{}`` where it does not."""
+    layout = (_dgraphs.pegasus_layout if window.graph["family"] == "pegasus" else _dgraphs.zephyr_layout)(window)
+    nodes = list(window.nodes)
+    pos = np.array([layout[q] for q in nodes])
+    low, high = pos.min(0), pos.max(0)
+    found = []
+    for corner in ((low[0], low[1]), (low[0], high[1]), (high[0], low[1]), (high[0], high[1])):
+        far = np.abs(pos - corner).max(1) > CORNER_MASK * (high - low).max()
+        masked = window.subgraph([q for q, keep in zip(nodes, far) if keep]).copy()
+        masked.graph.update(window.graph)
+        found.append(find_clique_embedding(size, masked, seed=seed, use_cache=False))
+    return found
+
+
+def _windows(graph: nx.Graph, size: int, rows: int, chain: int, seed: int, deadline: float) -> list:
+    """busclique on the working qubits of every window of ``rows`` rows, in each corner's
+    orientation (:func:`_cornered`), keeping cliques whose chains are at most ``chain``
+    long; windows visited in a seeded random order until ``deadline``."""
+    tile = _tile(graph.graph["family"], rows, graph)
+    mappings = list(getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph))
+    out = []
+    for i in np.random.default_rng(seed).permutation(len(mappings)):
+        if perf_counter() > deadline:
+            break
+        f = mappings[i]
+        window = graph.subgraph([q for q in map(f, tile) if q in graph]).copy()
+        window.graph.update(graph.graph)
+        out += [{v: tuple(c) for v, c in emb.items()} for emb in _cornered(window, size, seed)
+                if emb and max(map(len, emb.values())) <= chain]
+    return out
+
+
+def _native_cliques(tile: nx.Graph, size: int, seed: int) -> list:
+    """Busclique's clique embeddings of ``K_size`` on an ideal tile with the fewest longest chain.
+
+    busclique's native cliques are triangles of the tile's cell grid, the right angle at
+    one corner; masking the qubits near one corner (:data:`CORNER_MASK` of the tile's
+    extent) makes it return the triangle at the opposite corner, so each tile gives up to
+    four orientations; the tile's symmetries give mirrored copies of each.
+    """
+    key = (tile.graph["family"], tile.graph["rows"], tile.graph.get("tile"), size, seed)
+    if key in _NATIVE:
+        return _NATIVE[key]
+    found = [emb for emb in (clique_embedder(tile, seed=seed).embed(size), *_cornered(tile, size, seed)) if emb]
+    shortest = min(max(map(len, emb.values())) for emb in found)
+    bases: dict = {}
+    for emb in found:
+        if max(map(len, emb.values())) == shortest:
+            for f in _symmetries(tile):
+                image = {v: tuple(map(f, chain)) for v, chain in emb.items()}
+                bases.setdefault(frozenset(q for chain in image.values() for q in chain), image)
+    _NATIVE[key] = list(bases.values())
+    return _NATIVE[key]
+
+
+class _Pattern:
+    """A clique embedding on a tile as arrays: its qubits, the chain of each, and its couplers
+    (as positions in ``qubits``) within chains and between each pair of chains, to check a
+    placement on a damaged graph in numpy."""
+
+    def __init__(self, emb: dict, tile: nx.Graph):
+        self.labels = list(emb)
+        chains = [list(emb[v]) for v in self.labels]
+        self.qubits = np.array([q for chain in chains for q in chain])
+        self.chain_of_qubit = np.repeat(np.arange(len(chains)), [len(c) for c in chains])
+        self.bounds = np.cumsum([0] + [len(c) for c in chains])
+        at = {q: i for i, q in enumerate(self.qubits.tolist())}
+        edges = [(at[a], at[b]) for a, b in tile.edges if a in at and b in at]
+        self.a_at, self.b_at = (np.array(x) for x in zip(*edges))
+        ca, cb = self.chain_of_qubit[self.a_at], self.chain_of_qubit[self.b_at]
+        self.inner = ca == cb
+        self.chain_of_edge = ca
+        self.pair = (np.minimum(ca, cb) * len(chains) + np.maximum(ca, cb))[~self.inner]
+
+
+def _qubits(emb: dict) -> frozenset:
+    return frozenset(q for chain in emb.values() for q in chain)
+
+
+def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    return np.minimum(a, b) * n + np.maximum(a, b)
+
+
+def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -> list:
+    """Every placement of every base embedding at every sub-lattice offset of ``graph`` that
+    is a valid embedding there: qubits working, chains connected, every pair of chains
+    coupled (checked on the working graph)."""
+    n = max(graph.nodes) + 1
+    present = np.zeros(n + 1, bool)
+    present[list(graph.nodes)] = True
+    couplers = np.sort(_edge_keys(*(np.array(x) for x in zip(*graph.edges)), n + 1))
+    patterns = [_Pattern(emb, tile) for emb in bases]
+    used = sorted({int(q) for p in patterns for q in p.qubits})
+    valid = []
+    for f in getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph):
+        if perf_counter() > deadline:
+            break
+        image = dict(zip(used, map(f, used)))
+        lookup = np.vectorize(image.__getitem__, otypes=[np.int64])
+        for p in patterns:
+            qubits = np.minimum(lookup(p.qubits), n)
+            if not present[qubits].all():
+                continue
+            keys = _edge_keys(qubits[p.a_at], qubits[p.b_at], n + 1)
+            ok = couplers[np.minimum(np.searchsorted(couplers, keys), len(couplers) - 1)] == keys
+            coupled = np.zeros(len(p.labels) ** 2, bool)
+            coupled[p.pair[ok[~p.inner]]] = True
+            if not coupled[p.pair].all():
+                continue  # two chains without a working coupler
+            chains = [qubits[p.bounds[i]:p.bounds[i + 1]].tolist() for i in range(len(p.labels))]
+            if all(nx.is_connected(graph.subgraph(chains[i])) for i in np.unique(p.chain_of_edge[~ok & p.inner])):
+                valid.append(dict(zip(p.labels, map(tuple, chains))))
+    return valid
+
+
+def _set_packing(candidates: list, limit: int, seed: int) -> list:
+    """Many pairwise disjoint candidates (at most ``limit``), as indices into ``candidates``.
+
+    First fit; when that falls short of ``limit``, the maximum independent set of the
+    candidates' conflict graph as a QUBO (-1 per candidate, +2 per pair sharing a qubit),
+    sampled by simulated annealing (dwave-samplers), each read made conflict-free and
+    completed by first fit; the largest packing wins.
+    """
+    def first_fit(order) -> list:
+        chosen, taken = [], set()
+        for j in order:
+            if len(chosen) < limit and taken.isdisjoint(qubits[j]):
+                chosen.append(j)
+                taken |= qubits[j]
+        return chosen
+
+    qubits = [_qubits(emb) for emb in candidates]
+    best = first_fit(range(len(candidates)))
+    if len(best) >= limit or len(candidates) > MAX_CANDIDATES:
+        return best
+    covers: dict = {}
+    for j, used in enumerate(qubits):
+        for q in used:
+            covers.setdefault(q, []).append(j)
+    conflicts = {pair for c in covers.values() for pair in combinations(c, 2)}
+    if not conflicts:  # first fit took them all
+        return best
+    qubo = dimod.BQM({j: -1.0 for j in range(len(candidates))}, dict.fromkeys(conflicts, 2.0), 0.0, "BINARY")
+    reads = SimulatedAnnealingSampler().sample(qubo, num_reads=PACKING_READS, num_sweeps=PACKING_SWEEPS, seed=seed)
+    for sample in reads.record.sample:
+        picked = np.flatnonzero(sample).tolist()
+        chosen = first_fit(picked + [j for j in range(len(candidates)) if not sample[j]])
+        best = chosen if len(chosen) > len(best) else best
+    return best
+
+
+def _fill(graph: nx.Graph, size: int, found: list, limit: int, seed: int, deadline: float) -> None:
+    """Greedy fill: busclique on the qubits no clique uses yet, until none fits or time is up."""
+    taken = {q for emb in found for chain in emb.values() for q in chain}
+    while len(found) < limit and perf_counter() < deadline:
+        rest = graph.subgraph([q for q in graph if q not in taken]).copy()
+        rest.graph.update(graph.graph)
+        emb = clique_cache(rest, seed=seed).find_clique_embedding(size) if len(rest) >= size else {}
+        if not emb:
+            return
+        found.append({v: tuple(c) for v, c in emb.items()})
+        taken.update(q for chain in emb.values() for q in chain)
+
+
+def _setpack(graph: nx.Graph, size: int, count: int, seed: int, deadline: float) -> list:
+    """Placements of the native cliques of the smallest tile and the next one, packed as a
+    set packing problem; cliques of windows of the working graph join them when that falls
+    short; then a greedy fill (see the module docstring)."""
+    if graph.graph.get("family") not in ("pegasus", "zephyr") or graph.graph.get("labels") != "int":
+        return []
+    rows = _smallest_tile(graph, size, seed)
+    pool: dict = {}  # qubits -> embedding: placements, then cliques of windows of the working graph
+    for m in ([] if rows is None else [rows, rows + 1]):
+        if m < graph.graph["rows"]:
+            tile = _tile(graph.graph["family"], m, graph)
+            pool.update((_qubits(emb), emb) for emb in _placements(graph, tile, _native_cliques(tile, size, seed),
+                                                                    deadline))
+    chosen = _set_packing(list(pool.values()), count, seed)
+    if len(chosen) < count and rows is not None:
+        chain = max(map(len, clique_embedder(graph, seed=seed).embed(size).values()))
+        for m in (rows + 1, rows + 2):
+            if m < graph.graph["rows"]:
+                windows = _windows(graph, size, m, chain, seed, min(perf_counter() + WINDOW_SECONDS / 2, deadline))
+                pool.update((_qubits(emb), emb) for emb in windows)
+        chosen = _set_packing(list(pool.values()), count, seed)
+    found = [list(pool.values())[j] for j in chosen]
+    _fill(graph, size, found, count, seed, deadline)
+    return found
+
+
 def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
-                           ideal: bool = False, strategy: str = "tiled", seed: int = 0,
+                           ideal: bool = False, strategy: str = "setpack", seed: int = 0,
                            timeout: float = 120.0) -> List[dict]:
     """Disjoint clique embeddings of ``K_size`` on one target graph.
 
@@ -142,10 +378,11 @@ def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
             networkx graph (``ideal`` picks a profile's full graph).
         size: number of variables of each problem.
         count: how many embeddings are wanted (``None``: as many as fit).
-        strategy: ``'tiled'`` or ``'greedy'`` (see the module docstring); tiled falls
-            back to greedy on graphs without sub-lattice structure.
+        strategy: ``'setpack'``, ``'tiled'`` or ``'greedy'`` (see the module docstring);
+            setpack and tiled fall back to greedy on graphs without sub-lattice structure.
         seed: busclique seed.
-        timeout: seconds for the whole search (checked between embeddings).
+        timeout: seconds for the whole search (checked between placements, windows and
+            embeddings).
 
     Returns:
         A list of ``{0..size-1: chain tuple}`` embeddings on pairwise disjoint qubits,
@@ -169,11 +406,14 @@ def pack_clique_embeddings(target, size: int, count: Optional[int] = None, *,
         if size > embedder.largest_clique_size():
             embedder.embed(size)  # raises the EmbeddingError with the largest size
         limit = count if count is not None else graph.number_of_nodes() // size
-        found = _tiled(graph, size, limit, seed, perf_counter() + timeout) if strategy == "tiled" else []
-        if not found:
-            found = find_multiple_embeddings(
-                nx.complete_graph(size), graph, max_num_emb=limit,
-                embedder=_busclique_embedder(graph, seed), one_to_iterable=True, timeout=timeout)
+        deadline = perf_counter() + timeout
+        found = (_setpack(graph, size, limit, seed, deadline) if strategy == "setpack" else
+                 _tiled(graph, size, limit, seed, deadline) if strategy == "tiled" else [])
+        if not found or (strategy == "setpack" and len(found) < limit and perf_counter() < deadline):
+            greedy = find_multiple_embeddings(  # setpack short of the limit: greedy too, the larger wins
+                nx.complete_graph(size), graph, max_num_emb=limit, embedder=_busclique_embedder(graph, seed),
+                one_to_iterable=True, timeout=max(deadline - perf_counter(), 0.0) if found else timeout)
+            found = greedy if len(greedy) > len(found) else found
         found = [{v: tuple(c) for v, c in emb.items()} for emb in found]
         used = [q for emb in found for c in emb.values() for q in c]
         if len(used) != len(set(used)):  # never hand out overlapping chains

@@ -30,7 +30,8 @@ from annealq.report.tables import Column, table
 DEFAULT_PROFILE = "Advantage_system4.1"
 DEFAULT_READS = 100
 COLUMNS = (Column("run"), Column("step"), Column("problems"), Column("variables", "max variables"),
-           Column("qubits", "max qubits"), Column("chain", "longest chain"), Column("calls", "QPU calls", "number"),
+           Column("qubits", "max qubits"), Column("chain", "longest chain"), Column("per_call", "problems/call"),
+           Column("bound", "qubit bound"), Column("calls", "QPU calls", "number"),
            Column("seconds", "est. QPU s", "number"))
 
 
@@ -60,10 +61,14 @@ def price_route(route: str, profile: str) -> str:
 
 def price(run: Callable, solver, profiles: list[str], row_key=()) -> dict[str, list[dict]]:
     """Run ``run(solver, journal)`` once per profile on its ``price`` route; per profile, one row per
-    run config and step: problems, largest problem, qubits, longest chain, calls and QPU time.
+    run config and step: problems, largest problem, qubits, longest chain, problems per call and
+    the qubit bound of that size (:func:`~annealq.embedding.calls.qubit_bound`, ``'split'`` past
+    the largest clique), calls and QPU time.
 
     ``solver`` is the run's :class:`~annealq.samplers.SolverConfig`; reads default to
     :data:`DEFAULT_READS` per call where the route would pick its own."""
+    from annealq.embedding.calls import qubit_bound
+    from annealq.profiles import load_profile
     from annealq.records import Journal
 
     out = {}
@@ -74,6 +79,8 @@ def price(run: Callable, solver, profiles: list[str], row_key=()) -> dict[str, l
             warnings.simplefilter("ignore")  # precision notes of random reads are no news here
             run(priced, journal)
             out[profile] = _rows(journal, row_key)
+        for row in out[profile]:
+            row["bound"] = qubit_bound(load_profile(profile), row["variables"]) or "split"
     return out
 
 
@@ -85,12 +92,13 @@ def _rows(journal, row_key) -> list[dict]:
         share = 1.0 / (record["rows_per_call"] or 1)
         estimate = journal.sampleset(record).info.get("estimated_qpu_access_time") or 0.0
         g = groups.setdefault((label, record["step"]), {"run": label, "step": record["step"], "problems": 0,
-                                                        "variables": 0, "qubits": 0, "chain": 0, "calls": 0.0,
-                                                        "seconds": 0.0})
+                                                        "variables": 0, "qubits": 0, "chain": 0, "per_call": 0,
+                                                        "calls": 0.0, "seconds": 0.0})
         g["problems"] += 1
         g["variables"] = max(g["variables"], record["num_variables"])
         g["qubits"] = max(g["qubits"], record["physical_qubits"] or 0)
         g["chain"] = max(g["chain"], record["max_chain_length"] or 0)
+        g["per_call"] = max(g["per_call"], record["rows_per_call"] or 1)
         g["calls"] += (record["qpu_calls"] or 1) * share
         g["seconds"] += estimate * share * 1e-6
     return list(groups.values())
@@ -103,7 +111,8 @@ def format_prices(tables: dict[str, list[dict]], reads: int) -> str:
         total = {"run": "total", "step": "", "problems": sum(r["problems"] for r in rows),
                  "variables": max((r["variables"] for r in rows), default=0),
                  "qubits": max((r["qubits"] for r in rows), default=0),
-                 "chain": max((r["chain"] for r in rows), default=0), "calls": sum(r["calls"] for r in rows),
+                 "chain": max((r["chain"] for r in rows), default=0), "per_call": "", "bound": "",
+                 "calls": sum(r["calls"] for r in rows),
                  "seconds": sum(r["seconds"] for r in rows)}
         parts.append(f"{profile} ({reads} reads per call), nothing sent:\n" + table([*rows, total], COLUMNS))
     return "\n\n".join(parts)
