@@ -15,12 +15,13 @@ from annealq.embedding.stats import embedding_stats
 
 
 def batch_calls(profile, variables: int, rows: int, *, pack: bool = False, sweeps: int = 2,
-                num_reads: int = 1) -> dict:
+                num_reads: int = 1, strategy: str = "setpack") -> dict:
     """QPU calls for ``rows`` QUBOs of ``variables`` each on ``profile``'s working graph.
 
     A QUBO that fits the largest clique takes one call, or shares one with others on
     disjoint cliques (``pack``); a larger one is split into blocks of the largest clique,
-    ``sweeps`` calls per block (block decomposition), one block per call.
+    ``sweeps`` calls per block (block decomposition), one block per call.  ``strategy``: the
+    packer's (:func:`~annealq.embedding.pack_clique_embeddings`; the QPU routes use ``setpack``).
 
     Returns:
         ``qubit_bound`` (:func:`qubit_bound`), ``qubits_per_row`` and ``max_chain_length`` (of one block when split),
@@ -36,7 +37,7 @@ def batch_calls(profile, variables: int, rows: int, *, pack: bool = False, sweep
     largest = embedder.largest_clique_size()
     stats = embedding_stats(embedder.embed(min(variables, largest)))
     if variables <= largest and pack:
-        embeddings = pack_clique_embeddings(profile, variables, count=rows)
+        embeddings = pack_clique_embeddings(profile, variables, count=rows, strategy=strategy)
         per_call = len(embeddings)
         call_qubits = [sum(embedding_stats(e).num_qubits for e in embeddings[:k])
                        for k in _call_sizes(rows, per_call)]
