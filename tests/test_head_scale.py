@@ -11,7 +11,7 @@ from annealq.formulations.grids import Grid
 from annealq.head.study import precision_study
 from annealq.head.surrogate import augment, bound_iterate, curvature, loss
 from annealq.samplers import SolverConfig, solve
-from annealq.samplers.batched import BatchedAnnealer
+from annealq.samplers.batched import BatchedAnnealer, Grouped, couplings
 
 
 def _data(n=60, d=3, classes=3, seed=0):
@@ -51,6 +51,28 @@ def test_batched_annealer_on_a_grouped_batch_reaches_the_optimum(warm):
     assert [s.first.energy for s in sets] == pytest.approx([s.first.energy for s in dense], abs=1e-9)
     answers = solve(p.grouped_qubo, "exact")
     np.testing.assert_allclose([a.energy for a in answers], optimum, atol=1e-9)
+
+
+@pytest.mark.parametrize("order", ["runs", "shuffled"])
+def test_grouped_couplings_equal_the_dense_matrix(order):
+    """The annealer's products on a grouped batch (runs expanded by repeat, any order by gather) equal Q0's."""
+    rng = np.random.default_rng(4)
+    gram = rng.normal(size=(5, 5))
+    gram = gram + gram.T
+    groups = np.repeat(np.arange(5), [3, 1, 4, 2, 3])
+    if order == "shuffled":
+        groups = rng.permutation(groups)
+    q0 = gram[np.ix_(groups, groups)]
+    np.fill_diagonal(q0, 0.0)
+    g = couplings(Grouped(gram, groups), np.float64)
+    assert (g.counts is None) == (order == "shuffled")
+    x = rng.normal(size=(len(groups), 4))
+    np.testing.assert_allclose(g.field(x), 2 * q0 @ x, atol=1e-12)
+    np.testing.assert_allclose(g.push(2, 9, x[2:9]), q0[:, 2:9] @ x[2:9], atol=1e-12)
+    np.testing.assert_allclose(g.block(2, 9), q0[2:9, 2:9], atol=1e-12)
+    k, out = np.array([0, 6, 12, 6]), np.empty((4, len(groups)))
+    g.rows(k, out)
+    np.testing.assert_allclose(out, q0[k], atol=1e-12)
 
 
 class Refusing:

@@ -115,15 +115,16 @@ class _Dense:
         """``Q0[:, lo:hi] @ moves``."""
         return np.matmul(self.g[lo:hi].T, moves, out=out)  # g symmetric: g[lo:hi].T == g[:, lo:hi]
 
-    def columns(self, k):
-        return self.g[:, k]
-
     def rows(self, k, out):
         np.take(self.g, k, axis=0, out=out)
 
 
 class _Grouped:
-    """``Q0`` as :class:`Grouped`: only the ``(f, f)`` gram is held; products go through it (memory ``f^2 + m``)."""
+    """``Q0`` as :class:`Grouped`: only the ``(f, f)`` gram is held; products go through it (memory ``f^2 + m``).
+
+    Groups in ascending runs (a fixed-point problem's bits, weight by weight) are expanded by
+    ``np.repeat``, about 5x faster than an index gather on the head's rows.
+    """
 
     def __init__(self, grouped: Grouped, dtype):
         self.gram, self.groups = grouped.gram, grouped.groups
@@ -132,9 +133,17 @@ class _Grouped:
         self.own_d = self.own.astype(dtype)
         m, f = len(self.groups), len(self.gram)
         self.pool = scipy.sparse.csr_matrix((np.ones(m), (self.groups, np.arange(m))), shape=(f, m))
+        counts = np.bincount(self.groups, minlength=f)
+        self.counts = counts if np.array_equal(np.repeat(np.arange(f), counts), self.groups) else None
+
+    def expand(self, x, axis: int = 0):
+        """``x`` indexed by ``groups`` along ``axis``: from one entry per group to one per variable."""
+        if self.counts is None:
+            return np.take(x, self.groups, axis=axis)
+        return np.repeat(x, self.counts, axis=axis)
 
     def field(self, x):
-        return 2.0 * ((self.gram @ (self.pool @ x))[self.groups] - self.own[:, None] * x)
+        return 2.0 * (self.expand(self.gram @ (self.pool @ x)) - self.own[:, None] * x)
 
     def row_field(self, u):
         return self.field(u.T).T
@@ -146,21 +155,15 @@ class _Grouped:
         return out
 
     def push(self, lo, hi, moves, out=None):
-        result = (self.g[:, self.groups[lo:hi]] @ moves)[self.groups]
+        result = self.expand(self.g[:, self.groups[lo:hi]] @ moves)
         result[lo:hi] -= self.own_d[lo:hi, None] * moves
         if out is None:
             return result
         out[...] = result
         return out
 
-    def columns(self, k):
-        k = np.asarray(k)
-        out = self.gram[:, self.groups[k]][self.groups]
-        out[k, np.arange(len(k))] = 0.0
-        return out
-
     def rows(self, k, out):
-        out[...] = self.g[self.groups[k]][:, self.groups]
+        out[...] = self.expand(self.g[self.groups[k]], axis=1)
         out[np.arange(len(k)), k] = 0.0
 
 
@@ -229,14 +232,18 @@ class _Chains:
 
     def descend(self) -> None:
         """Steepest descent: every chain flips its most negative ``dE`` until none is negative."""
-        live = np.arange(self.a.shape[1] if self.a.size else 0)
+        a, field = self.a.T.copy(), self.field.T.copy()  # chains as rows: a chain's flip updates one row
+        live = np.arange(len(a) if self.a.size else 0)
         while live.size:
-            de = self.a[:, live] * self.field[:, live]
-            k = np.argmin(de, axis=0)
-            down = de[k, np.arange(live.size)] < 0
+            de = a[live] * field[live]
+            k = np.argmin(de, axis=1)
+            down = de[np.arange(live.size), k] < 0
             live, k = live[down], k[down]
-            self.field[:, live] += self.g0.columns(k) * self.a[k, live]
-            self.a[k, live] *= -1
+            push = np.empty((live.size, a.shape[1]), a.dtype)
+            self.g0.rows(k, out=push)
+            field[live] += push * a[live, k][:, None]
+            a[live, k] *= -1
+        self.a[...], self.field[...] = a.T, field.T
 
 
 def tabu_search(quadratic, coeffs, linear, states, steps: int, rng: np.random.Generator,
