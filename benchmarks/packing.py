@@ -6,7 +6,7 @@ K_k on the working graph) against the cliques each packing strategy places: ``ti
 earlier default: one tile's clique at every aligned offset, damaged windows re-embedded),
 ``greedy`` (minorminer's find_multiple_embeddings, the standing alternative) and ``setpack``
 (the default: native cliques in every orientation at every offset, a set packing program,
-repairs, greedy fill), with qubits used, longest chain and seconds to pack.  ``setpack`` runs
+damaged placements repaired by minorminer, greedy fill), with qubits used, longest chain and seconds to pack.  ``setpack`` runs
 with several seeds (busclique's and the window order's).  A k past the largest clique is
 reported with its block decomposition (blocks of the largest clique, one per call).
 Saved to benchmarks/results/packing.{json,txt} (``--ideal``: the full graphs, packing_ideal.*).

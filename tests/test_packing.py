@@ -1,6 +1,7 @@
 """Packing several cliques per QPU call: validity on damaged graphs, never fewer than the
 earlier tiling, and the qubit bound it is measured against."""
 import random
+from time import perf_counter
 
 import dwave.graphs as dgraphs
 import networkx as nx
@@ -8,6 +9,7 @@ import pytest
 from dwave.embedding import verify_embedding
 
 from annealq.embedding import pack_clique_embeddings
+from annealq.embedding.packing import _repair
 from annealq.embedding.calls import batch_calls, qubit_bound
 from annealq.profiles import load_profile
 
@@ -65,3 +67,31 @@ def test_batch_calls_report_the_bound_next_to_the_packing():
     calls = batch_calls(profile, 9, rows=12, pack=True)
     assert calls["qubit_bound"] == qubit_bound(profile, 9) >= calls["rows_per_call"] > 1
     assert calls["qpu_calls"] == -(-12 // calls["rows_per_call"])
+
+
+
+@pytest.mark.parametrize("graph, size", CASES[1:], ids=["Z4-K20", "P6-K40"])
+def test_a_clique_broken_by_a_dead_qubit_is_repaired_on_free_qubits(graph, size):
+    """The broken chain re-routed by minorminer on the qubits no other clique uses."""
+    first, other = pack_clique_embeddings(graph, size, timeout=5)[:2]
+    target = nx.Graph(graph)
+    target.remove_node(first[0][0])
+    target.graph.update(graph.graph)
+    free = set(target) - {q for emb in (first, other) for chain in emb.values() for q in chain}
+    repaired = _repair(target, first, frozenset({0}), free, longest=len(target), seed=0, deadline=perf_counter() + 30)
+    assert_packed([repaired, other], size, target)
+
+
+@pytest.mark.parametrize("graph, size", CASES[1:], ids=["Z4-K20", "P6-K40"])
+def test_setpack_repairs_cliques_that_a_dead_qubit_breaks(graph, size):
+    """One dead qubit in every clique of the full graph's packing: the packing keeps its count, each
+    broken chain re-routed by minorminer around it (the other chains where they were)."""
+    full = pack_clique_embeddings(graph, size, timeout=5)
+    dead = [emb[0][0] for emb in full]
+    target = nx.Graph(graph)
+    target.remove_nodes_from(dead)
+    target.graph.update(graph.graph)
+    packed = pack_clique_embeddings(target, size, timeout=30)
+    assert_packed(packed, size, target)
+    assert len(packed) == len(full) == 2
+    assert not any(q in dead for emb in packed for chain in emb.values() for q in chain)

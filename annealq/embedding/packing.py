@@ -10,14 +10,18 @@ graph. :func:`pack_clique_embeddings` finds them in one of three ways:
   cliques in every orientation (busclique with one corner masked, the tile's symmetries);
   each is placed at every offset of the QPU graph (dwave-graphs' sub-lattice mappings) and
   kept where it is valid on the working graph (qubits, chain couplers, a coupler between
-  every pair of chains: checked in numpy).  When those fall short, busclique on windows of
+  every pair of chains: checked in numpy) or where dead qubits and couplers break at most
+  :data:`REPAIRABLE_CHAINS` of its chains.  When those fall short, busclique on windows of
   the working graph in each orientation adds cliques that route around dead qubits
   (:data:`WINDOW_SECONDS`, chains no longer than the best single clique's).  The most
   disjoint ones are a maximum independent set of their conflict graph, a QUBO sampled by
-  simulated annealing; a greedy fill (busclique on the qubits left) ends it, and where that
-  is still short of the count, ``'greedy'`` runs in the time left and the larger packing
-  wins.  Why: it packs
-  7 K66 on Advantage_system4.1 where the aligned tiling packed 4 (benchmarks/results/packing.txt).
+  simulated annealing (damaged placements weigh a little less); each damaged one chosen is
+  repaired by minorminer (its broken chains re-routed on qubits no other clique uses, the
+  rest fixed; chains no longer than the graph's largest clique's) or dropped.  A greedy fill
+  (busclique on the qubits left) ends it, and where that is still short of the count,
+  ``'greedy'`` runs in the time left and the larger packing wins.  Why: it packs 8 K66 and
+  2 K130 on Advantage_system4.1 where the aligned tiling packed 4 and 1
+  (benchmarks/results/packing.txt).
 - ``'tiled'``: one tile's clique at every aligned offset, damaged windows re-embedded (at
   most ``MAX_REPAIRS``), then a one-row-larger tile; fast, fewer cliques.
 - ``'greedy'``: minorminer's
@@ -47,6 +51,8 @@ import dimod
 import networkx as nx
 import numpy as np
 from dwave.samplers import SimulatedAnnealingSampler
+from dwave.embedding import is_valid_embedding
+from minorminer import find_embedding
 from minorminer.busclique import find_clique_embedding
 from minorminer.utils.parallel_embeddings import find_multiple_embeddings
 
@@ -73,6 +79,13 @@ WINDOW_SECONDS = 60.0
 #: simulated-annealing reads and sweeps of the set packing QUBO
 PACKING_READS = 4
 PACKING_SWEEPS = 1000
+#: placements with at most this many chains broken by dead qubits or couplers are kept for repair
+REPAIRABLE_CHAINS = 2
+#: a damaged placement's weight in the set packing (an intact one wins a tie of counts)
+DAMAGED_WEIGHT = 0.9
+#: seconds and chain-length patience of minorminer per repair attempt
+REPAIR_SECONDS = 20.0
+REPAIR_PATIENCE = 20
 #: busclique re-embeddings of damaged windows per tiled pass (each builds a cache: ~0.1-1 s)
 MAX_REPAIRS = 24
 _MAPPINGS = {"pegasus": "pegasus_sublattice_mappings", "zephyr": "zephyr_sublattice_mappings",
@@ -262,16 +275,18 @@ def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
 
 
 def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -> list:
-    """Every placement of every base embedding at every sub-lattice offset of ``graph`` that
-    is a valid embedding there: qubits working, chains connected, every pair of chains
-    coupled (checked on the working graph)."""
+    """Every placement of every base embedding at every sub-lattice offset of ``graph``, as
+    ``(embedding, broken)``: ``broken`` the labels of the chains that a dead qubit or coupler
+    breaks there (a chain with a dead qubit or cut in two, and one chain of each pair of whole
+    chains left uncoupled; checked on the working graph).  Placements with no broken chain are valid embeddings; those
+    with at most :data:`REPAIRABLE_CHAINS` are kept for :func:`_repair`."""
     n = max(graph.nodes) + 1
     present = np.zeros(n + 1, bool)
     present[list(graph.nodes)] = True
     couplers = np.sort(_edge_keys(*(np.array(x) for x in zip(*graph.edges)), n + 1))
     patterns = [_Pattern(emb, tile) for emb in bases]
     used = sorted({int(q) for p in patterns for q in p.qubits})
-    valid = []
+    out = []
     for f in getattr(_dgraphs, _MAPPINGS[graph.graph["family"]])(tile, graph):
         if perf_counter() > deadline:
             break
@@ -279,27 +294,56 @@ def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -
         lookup = np.vectorize(image.__getitem__, otypes=[np.int64])
         for p in patterns:
             qubits = np.minimum(lookup(p.qubits), n)
-            if not present[qubits].all():
+            dead = ~present[qubits]
+            broken = set(p.chain_of_qubit[dead].tolist())
+            if len(broken) > REPAIRABLE_CHAINS:
                 continue
             keys = _edge_keys(qubits[p.a_at], qubits[p.b_at], n + 1)
             ok = couplers[np.minimum(np.searchsorted(couplers, keys), len(couplers) - 1)] == keys
             coupled = np.zeros(len(p.labels) ** 2, bool)
             coupled[p.pair[ok[~p.inner]]] = True
-            if not coupled[p.pair].all():
-                continue  # two chains without a working coupler
             chains = [qubits[p.bounds[i]:p.bounds[i + 1]].tolist() for i in range(len(p.labels))]
-            if all(nx.is_connected(graph.subgraph(chains[i])) for i in np.unique(p.chain_of_edge[~ok & p.inner])):
-                valid.append(dict(zip(p.labels, map(tuple, chains))))
-    return valid
+            broken.update(int(i) for i in np.unique(p.chain_of_edge[~ok & p.inner])
+                          if i not in broken and not nx.is_connected(graph.subgraph(chains[i])))
+            for a, b in zip(*np.divmod(np.unique(p.pair[~coupled[p.pair]]), len(p.labels))):
+                if a not in broken and b not in broken:  # a dead coupler between two whole chains: move one
+                    broken.add(int(a))
+            if len(broken) <= REPAIRABLE_CHAINS:
+                out.append((dict(zip(p.labels, map(tuple, chains))), frozenset(p.labels[i] for i in broken)))
+    return out
 
 
-def _set_packing(candidates: list, limit: int, seed: int) -> list:
+def _repair(graph: nx.Graph, emb: dict, broken: frozenset, free: set, longest: int, seed: int,
+            deadline: float) -> Optional[dict]:
+    """``emb`` made valid on ``graph`` by minorminer: its other chains fixed, the ``broken`` ones
+    rebuilt from their working qubits on ``free`` (qubits no other clique uses); tried again with
+    every chain movable when a chain grows beyond ``longest``.  None when no valid embedding with
+    chains at most ``longest`` is found."""
+    source = nx.complete_graph(list(emb))
+    region = graph.subgraph((free | {q for c in emb.values() for q in c}) & set(graph))
+    fixed = {v: list(c) for v, c in emb.items() if v not in broken}
+    best = None
+    for movable in (broken, frozenset(emb)):
+        timeout = min(REPAIR_SECONDS, deadline - perf_counter())
+        if timeout <= 0:
+            break
+        initial = {v: [q for q in emb[v] if q in region] for v in movable}
+        found = find_embedding(source.edges, region.edges, initial_chains={v: c for v, c in initial.items() if c},
+                               fixed_chains={v: c for v, c in fixed.items() if v not in movable},
+                               timeout=timeout, random_seed=seed, chainlength_patience=REPAIR_PATIENCE)
+        if found and is_valid_embedding(found, source, graph) and max(map(len, found.values())) <= longest:
+            best = {v: tuple(c) for v, c in found.items()}
+            break
+    return best
+
+
+def _set_packing(candidates: list, limit: int, seed: int, weights: Optional[Sequence[float]] = None) -> list:
     """Many pairwise disjoint candidates (at most ``limit``), as indices into ``candidates``.
 
-    First fit; when that falls short of ``limit``, the maximum independent set of the
-    candidates' conflict graph as a QUBO (-1 per candidate, +2 per pair sharing a qubit),
-    sampled by simulated annealing (dwave-samplers), each read made conflict-free and
-    completed by first fit; the largest packing wins.
+    First fit (in the order given); when that falls short of ``limit``, the maximum-weight
+    independent set of the candidates' conflict graph as a QUBO (``-weight`` per candidate, +2
+    per pair sharing a qubit), sampled by simulated annealing (dwave-samplers), each read made
+    conflict-free and completed by first fit; the largest packing wins, then the heaviest.
     """
     def first_fit(order) -> list:
         chosen, taken = [], set()
@@ -309,6 +353,8 @@ def _set_packing(candidates: list, limit: int, seed: int) -> list:
                 taken |= qubits[j]
         return chosen
 
+    weights = np.ones(len(candidates)) if weights is None else np.asarray(weights, dtype=np.float64)
+    score = lambda chosen: (len(chosen), float(weights[chosen].sum()))
     qubits = [_qubits(emb) for emb in candidates]
     best = first_fit(range(len(candidates)))
     if len(best) >= limit or len(candidates) > MAX_CANDIDATES:
@@ -320,12 +366,12 @@ def _set_packing(candidates: list, limit: int, seed: int) -> list:
     conflicts = {pair for c in covers.values() for pair in combinations(c, 2)}
     if not conflicts:  # first fit took them all
         return best
-    qubo = dimod.BQM({j: -1.0 for j in range(len(candidates))}, dict.fromkeys(conflicts, 2.0), 0.0, "BINARY")
+    qubo = dimod.BQM({j: -float(w) for j, w in enumerate(weights)}, dict.fromkeys(conflicts, 2.0), 0.0, "BINARY")
     reads = SimulatedAnnealingSampler().sample(qubo, num_reads=PACKING_READS, num_sweeps=PACKING_SWEEPS, seed=seed)
     for sample in reads.record.sample:
         picked = np.flatnonzero(sample).tolist()
         chosen = first_fit(picked + [j for j in range(len(candidates)) if not sample[j]])
-        best = chosen if len(chosen) > len(best) else best
+        best = chosen if score(chosen) > score(best) else best
     return best
 
 
@@ -342,28 +388,51 @@ def _fill(graph: nx.Graph, size: int, found: list, limit: int, seed: int, deadli
         taken.update(q for chain in emb.values() for q in chain)
 
 
+def _packed(graph: nx.Graph, pool: dict, count: int, seed: int, deadline: float) -> list:
+    """The set packing of ``pool`` (qubits -> (embedding, broken chains)); damaged placements
+    weigh :data:`DAMAGED_WEIGHT` (an intact one wins a tie) and are repaired (:func:`_repair`)
+    on the qubits no chosen clique uses, chains no longer than the graph's largest clique's;
+    one that cannot be repaired is dropped."""
+    candidates = sorted(pool.values(), key=lambda c: len(c[1]))  # intact first for first fit
+    chosen = [candidates[j] for j in _set_packing([emb for emb, _ in candidates], count, seed,
+                                                    [DAMAGED_WEIGHT if broken else 1.0 for _, broken in candidates])]
+    found = [emb for emb, broken in chosen if not broken]
+    damaged = [(emb, broken) for emb, broken in chosen if broken]
+    if damaged:
+        largest = clique_embedder(graph, seed=seed)
+        longest = max(map(len, largest.embed(largest.largest_clique_size()).values()))
+        free = set(graph) - {q for emb, _ in chosen for c in emb.values() for q in c}
+        for emb, broken in damaged:
+            repaired = _repair(graph, emb, broken, free, longest, seed, deadline)
+            if repaired is not None:
+                found.append(repaired)
+                free -= _qubits(repaired)
+            free |= _qubits(emb) - _qubits(repaired or {})  # an unrepaired clique's qubits are free again
+    return found
+
+
 def _setpack(graph: nx.Graph, size: int, count: int, seed: int, deadline: float) -> list:
-    """Placements of the native cliques of the smallest tile and the next one, packed as a
-    set packing problem; cliques of windows of the working graph join them when that falls
-    short; then a greedy fill (see the module docstring)."""
+    """Placements of the native cliques of the smallest tile and the next one (damaged ones too),
+    packed as a set packing problem and the damaged ones repaired; cliques of windows of the
+    working graph join them when that falls short; then a greedy fill (see the module docstring)."""
     if graph.graph.get("family") not in ("pegasus", "zephyr") or graph.graph.get("labels") != "int":
         return []
     rows = _smallest_tile(graph, size, seed)
-    pool: dict = {}  # qubits -> embedding: placements, then cliques of windows of the working graph
+    pool: dict = {}  # qubits -> (embedding, broken chains): placements, then cliques of windows of the working graph
     for m in ([] if rows is None else [rows, rows + 1]):
         if m < graph.graph["rows"]:
             tile = _tile(graph.graph["family"], m, graph)
-            pool.update((_qubits(emb), emb) for emb in _placements(graph, tile, _native_cliques(tile, size, seed),
-                                                                    deadline))
-    chosen = _set_packing(list(pool.values()), count, seed)
-    if len(chosen) < count and rows is not None:
+            pool.update((_qubits(emb), (emb, broken)) for emb, broken in
+                        _placements(graph, tile, _native_cliques(tile, size, seed), deadline))
+    found = _packed(graph, pool, count, seed, deadline)
+    if len(found) < count and rows is not None:
         chain = max(map(len, clique_embedder(graph, seed=seed).embed(size).values()))
         for m in (rows + 1, rows + 2):
             if m < graph.graph["rows"]:
                 windows = _windows(graph, size, m, chain, seed, min(perf_counter() + WINDOW_SECONDS / 2, deadline))
-                pool.update((_qubits(emb), emb) for emb in windows)
-        chosen = _set_packing(list(pool.values()), count, seed)
-    found = [list(pool.values())[j] for j in chosen]
+                pool.update((_qubits(emb), (emb, frozenset())) for emb in windows)
+        more = _packed(graph, pool, count, seed, deadline)
+        found = more if len(more) > len(found) else found
     _fill(graph, size, found, count, seed, deadline)
     return found
 
