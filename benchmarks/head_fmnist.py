@@ -11,7 +11,7 @@ rounded on that grid and on their own absmax grids, and ``lbfgs-ptq``.
 Each run (one seed, some K) stays within the machine's budget and saves its rows to
 results/head_fmnist/seed<S>-k<K..>.json (float heads cached per seed in CACHE); ``--table``
 merges every saved run into results/head_fmnist.{json,txt}: mean and spread (min-max) over seeds,
-seconds over SGD's, each run's peak resident memory, and the QPU price of one iteration per K.
+seconds over SGD's, each run's peak resident memory, and the QPU price of one iteration per K at d = 64, 256 and 784.
 
     nice -n 10 python benchmarks/head_fmnist.py --seed 0 --bits 1,2   # one run
     python benchmarks/head_fmnist.py --table
@@ -33,6 +33,7 @@ CACHE = Path("/tmp/annealq-head-fmnist")
 ROOT = "/usr/share/datasets/fashion-mnist"
 BITS = (1, 2, 3, 4, 6, 10, 15, 20)
 MAX_ITER = 100
+PRICED = ((64, 14), (256, 7), (784, 4))  # features d of 28x28 images at 16 filters, and the pooling window
 GRID_RULE, INIT = "iterate", "rounded"
 ROUNDED = ("no-annealer", "lbfgs-rtn", "sgd-rtn", "lbfgs-ptq", "lbfgs-rtn-absmax", "sgd-rtn-absmax")
 
@@ -105,9 +106,12 @@ def table():
     from annealq.head.report import format_pricing
     from annealq.head.study import price_iteration
 
-    pricing = [p for k in BITS for p in price_iteration(784, k, 10)]
-    text += ("\n\none iteration on the QPU at d = 784 (estimated, 100 reads a call, no packing)\n"
-             + format_pricing(pricing))
+    pricing = []
+    for d, pool in PRICED:
+        rows = [{**p, "features": d} for k in BITS for p in price_iteration(d, k, 10)]
+        text += (f"\n\none iteration on the QPU at d = {d} (16 filters, pool {pool}; estimated, 100 reads a call, "
+                 f"no packing)\n" + format_pricing(rows))
+        pricing += rows
     print(text)
     (OUT / "head_fmnist.json").write_text(json.dumps({"summary": summary, "runs": [p.name for p in sorted(PARTS.glob("*.json"))],
                                                       "pricing": pricing},
