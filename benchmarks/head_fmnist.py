@@ -10,7 +10,7 @@ rounded on that grid and on their own absmax grids, and ``lbfgs-ptq``.
 
 Each run (one seed, some K) stays within the machine's budget and saves its rows to
 results/head_fmnist/seed<S>-k<K..>.json (float heads cached per seed in CACHE); ``--table``
-merges every saved run into results/head_fmnist.{json,txt}: mean and spread (min-max) over seeds,
+merges every saved run into results/head_fmnist.{json,txt,png}: mean and spread (min-max) over seeds,
 seconds over SGD's, each run's peak resident memory, and the QPU price of one iteration per K at d = 64, 256 and 784.
 
     nice -n 10 python benchmarks/head_fmnist.py --seed 0 --bits 1,2   # one run
@@ -113,6 +113,10 @@ def table():
                  f"no packing)\n" + format_pricing(rows))
         pricing += rows
     print(text)
+    from annealq.head.report import plot_accuracy
+
+    plot_accuracy([{"method": r["method"], "bits": r["bits"], "accuracy": r["accuracy_mean"] / 100} for r in summary],
+                  OUT / "head_fmnist.png", "Fashion-MNIST head (d = 784): test accuracy, mean over seeds")
     (OUT / "head_fmnist.json").write_text(json.dumps({"summary": summary, "runs": [p.name for p in sorted(PARTS.glob("*.json"))],
                                                       "pricing": pricing},
                                                      indent=1, default=float))
