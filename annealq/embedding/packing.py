@@ -276,10 +276,10 @@ def _edge_keys(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
 
 def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -> list:
     """Every placement of every base embedding at every sub-lattice offset of ``graph``, as
-    ``(embedding, broken)``: ``broken`` the labels of the chains that a dead qubit or coupler
-    breaks there (a chain with a dead qubit or cut in two, and one chain of each pair of whole
-    chains left uncoupled; checked on the working graph).  Placements with no broken chain are valid embeddings; those
-    with at most :data:`REPAIRABLE_CHAINS` are kept for :func:`_repair`."""
+    ``(embedding, broken)``: ``broken`` the labels of the chains that dead qubits or couplers
+    break there (a chain with a dead qubit or cut in two, and one chain of each pair of whole
+    chains left uncoupled; checked on the working graph).  A placement with no broken chain is
+    a valid embedding; those with at most :data:`REPAIRABLE_CHAINS` are kept for :func:`_repair`."""
     n = max(graph.nodes) + 1
     present = np.zeros(n + 1, bool)
     present[list(graph.nodes)] = True
@@ -316,25 +316,22 @@ def _placements(graph: nx.Graph, tile: nx.Graph, bases: list, deadline: float) -
 def _repair(graph: nx.Graph, emb: dict, broken: frozenset, free: set, longest: int, seed: int,
             deadline: float) -> Optional[dict]:
     """``emb`` made valid on ``graph`` by minorminer: its other chains fixed, the ``broken`` ones
-    rebuilt from their working qubits on ``free`` (qubits no other clique uses); tried again with
-    every chain movable when a chain grows beyond ``longest``.  None when no valid embedding with
-    chains at most ``longest`` is found."""
+    rebuilt from their working qubits on its own qubits and ``free`` ones (no other clique's);
+    tried again with every chain movable when that fails or a chain grows beyond ``longest``.
+    None when neither gives a valid embedding with chains at most ``longest``."""
     source = nx.complete_graph(list(emb))
-    region = graph.subgraph((free | {q for c in emb.values() for q in c}) & set(graph))
-    fixed = {v: list(c) for v, c in emb.items() if v not in broken}
-    best = None
+    region = graph.subgraph((free | _qubits(emb)) & set(graph))
     for movable in (broken, frozenset(emb)):
         timeout = min(REPAIR_SECONDS, deadline - perf_counter())
         if timeout <= 0:
-            break
+            return None
         initial = {v: [q for q in emb[v] if q in region] for v in movable}
         found = find_embedding(source.edges, region.edges, initial_chains={v: c for v, c in initial.items() if c},
-                               fixed_chains={v: c for v, c in fixed.items() if v not in movable},
+                               fixed_chains={v: list(c) for v, c in emb.items() if v not in movable},
                                timeout=timeout, random_seed=seed, chainlength_patience=REPAIR_PATIENCE)
         if found and is_valid_embedding(found, source, graph) and max(map(len, found.values())) <= longest:
-            best = {v: tuple(c) for v, c in found.items()}
-            break
-    return best
+            return {v: tuple(c) for v, c in found.items()}
+    return None
 
 
 def _set_packing(candidates: list, limit: int, seed: int, weights: Optional[Sequence[float]] = None) -> list:
