@@ -10,7 +10,7 @@ QPU calls and estimated QPU access time, with one neuron per call (route ``qpu``
 Saved to benchmarks/results/dry_run.json (rows) and dry_run.txt (tables).
 
 Run: ``python benchmarks/dry_run.py [--cases digits] [--profiles P,Q]`` (the 784-input layer is
-split into blocks on every profile: its dry run takes minutes).
+split into blocks on every profile: its dry run takes more than 45 minutes).
 """
 from __future__ import annotations
 
