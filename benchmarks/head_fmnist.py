@@ -103,7 +103,7 @@ def table():
                                      f"route batched, grid {GRID_RULE}, init {INIT}, at most {MAX_ITER} iterations "
                                      f"(loss tolerance 1e-4); a subset of the sweep: the K listed, each with the seeds "
                                      f"that finished in [n] (of {', '.join(map(str, BITS))} x 3 seeds)")
-    from annealq.head.report import format_pricing
+    from annealq.head.report import format_pricing, plot_accuracy
     from annealq.head.study import price_iteration
 
     pricing = []
@@ -113,8 +113,6 @@ def table():
                  f"no packing)\n" + format_pricing(rows))
         pricing += rows
     print(text)
-    from annealq.head.report import plot_accuracy
-
     plot_accuracy([{"method": r["method"], "bits": r["bits"], "accuracy": r["accuracy_mean"] / 100} for r in summary],
                   OUT / "head_fmnist.png", "Fashion-MNIST head (d = 784): test accuracy, mean over seeds")
     (OUT / "head_fmnist.json").write_text(json.dumps({"summary": summary, "runs": [p.name for p in sorted(PARTS.glob("*.json"))],
